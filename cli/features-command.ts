@@ -1,0 +1,78 @@
+/**
+ * `beamline features FILE`: prints the front end's output, one frame per line, so features can
+ * be inspected, plotted or compared with another toolkit's.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { lastValueFrom, tap } from 'rxjs';
+import {
+  CMN_MODES,
+  SAMPLE_FORMATS,
+  frontEndConfig,
+  isSampleFormat,
+  type CmnMode,
+  type FrameBlock,
+  type SampleFormat,
+} from '../src/index.ts';
+import { audioFile, frontEnd } from '../streams/index.ts';
+
+function integer(name: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError(`${name} must be a positive integer.`);
+    return parsed;
+  };
+}
+
+interface FeaturesOptions {
+  format: 'jsonl' | 'csv';
+  sampleRate: number;
+  cmn: CmnMode;
+  raw?: SampleFormat;
+  rawRate?: number;
+  rawChannels: number;
+  precision: number;
+}
+
+function formatBlock(block: FrameBlock, format: 'jsonl' | 'csv', precision: number): string {
+  const lines: string[] = [];
+  for (let f = 0; f < block.count; f++) {
+    const values: string[] = [];
+    for (let d = 0; d < block.width; d++) values.push(String(Number(block.data[f * block.width + d].toPrecision(precision))));
+    lines.push(format === 'jsonl' ? `[${values.join(',')}]` : values.join(','));
+  }
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
+export function featuresCommand(): Command {
+  return new Command('features')
+    .description('print MFCC + delta + delta-delta features (39 per 10 ms frame by default) of an audio file')
+    .argument('<file>', 'audio file: WAV, FLAC, OGG Vorbis, MP3, or headerless PCM with --raw')
+    .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
+    .addOption(
+      new Option('--sample-rate <hz>', 'front-end sample rate; the audio is resampled to it')
+        .argParser(integer('--sample-rate'))
+        .default(8000),
+    )
+    .addOption(new Option('--cmn <mode>', 'cepstral mean normalisation').choices([...CMN_MODES]).default('utterance'))
+    .addOption(new Option('--raw <format>', 'read headerless PCM in this sample format').choices([...SAMPLE_FORMATS]))
+    .addOption(new Option('--raw-rate <hz>', 'sample rate of headerless PCM').argParser(integer('--raw-rate')))
+    .addOption(new Option('--raw-channels <n>', 'interleaved channels of headerless PCM').argParser(integer('--raw-channels')).default(1))
+    .addOption(new Option('--precision <digits>', 'significant digits printed').argParser(integer('--precision')).default(7))
+    .action(async (file: string, options: FeaturesOptions, command: Command) => {
+      if (options.raw !== undefined && options.rawRate === undefined) {
+        command.error('error: --raw needs --raw-rate (the sample rate of the headerless PCM)');
+      }
+      const config = frontEndConfig({ frames: { sampleRateHz: options.sampleRate }, cmn: { mode: options.cmn } });
+      const raw =
+        options.raw !== undefined && isSampleFormat(options.raw) && options.rawRate !== undefined
+          ? { sampleFormat: options.raw, sampleRateHz: options.rawRate, channels: options.rawChannels }
+          : undefined;
+      await lastValueFrom(
+        audioFile(file, raw ? { raw } : {}).pipe(
+          frontEnd(config),
+          tap((block) => process.stdout.write(formatBlock(block, options.format, options.precision))),
+        ),
+        { defaultValue: undefined },
+      );
+    });
+}

@@ -1,0 +1,161 @@
+/**
+ * Raw PCM bytes → mono Float32 samples in [-1, 1]. The first stage of the flow for every source
+ * that delivers bytes: WAV data chunks, headerless files, socket frames, microphone buffers.
+ *
+ * Contract: `push(bytes)` may split a sample frame anywhere; the stray bytes wait for the next
+ * push, so any chunking decodes to the same samples. `finish()` throws AUDIO_TRUNCATED if a
+ * partial sample frame is left over. Each returned array is newly allocated and owned by the
+ * caller. Channels are mixed to mono by averaging.
+ */
+import { BeamlineError, ERROR_CODES } from '../errors.ts';
+
+export const SAMPLE_FORMATS = ['u8', 's16le', 's24le', 's32le', 'f32le', 'f64le'] as const;
+export type SampleFormat = (typeof SAMPLE_FORMATS)[number];
+
+export interface PcmLayout {
+  /** Encoding of one sample. */
+  readonly sampleFormat: SampleFormat;
+  /** Interleaved channels per sample frame; mixed to mono. */
+  readonly channels: number;
+}
+
+const BYTES_PER_SAMPLE: Record<SampleFormat, number> = {
+  u8: 1,
+  s16le: 2,
+  s24le: 3,
+  s32le: 4,
+  f32le: 4,
+  f64le: 8,
+};
+
+export function bytesPerSample(format: SampleFormat): number {
+  return BYTES_PER_SAMPLE[format];
+}
+
+export function isSampleFormat(value: string): value is SampleFormat {
+  return (SAMPLE_FORMATS as readonly string[]).includes(value);
+}
+
+export class PcmDecoder {
+  readonly layout: PcmLayout;
+  private readonly frameBytes: number;
+  private readonly sourceName: string;
+  /** Bytes of an incomplete sample frame carried to the next push. */
+  private readonly carry: Uint8Array;
+  private carryLength = 0;
+  private samplesDecoded = 0;
+
+  constructor(layout: PcmLayout, sourceName = 'audio') {
+    if (!Number.isInteger(layout.channels) || layout.channels < 1 || layout.channels > 64) {
+      throw new BeamlineError(
+        ERROR_CODES.AUDIO_NO_SAMPLES,
+        `${sourceName}: channel count must be an integer in [1, 64]; got ${layout.channels}`,
+      );
+    }
+    if (!isSampleFormat(layout.sampleFormat)) {
+      throw new BeamlineError(
+        ERROR_CODES.AUDIO_UNSUPPORTED_ENCODING,
+        `${sourceName}: unsupported sample format ${JSON.stringify(layout.sampleFormat)}; supported: ${SAMPLE_FORMATS.join(', ')}`,
+      );
+    }
+    this.layout = layout;
+    this.sourceName = sourceName;
+    this.frameBytes = BYTES_PER_SAMPLE[layout.sampleFormat] * layout.channels;
+    this.carry = new Uint8Array(this.frameBytes);
+  }
+
+  /** Decodes every whole sample frame available; keeps the remainder for the next call. */
+  push(bytes: Uint8Array): Float32Array {
+    let input = bytes;
+    let head: Float32Array | undefined;
+    if (this.carryLength > 0) {
+      const needed = this.frameBytes - this.carryLength;
+      const taken = Math.min(needed, input.length);
+      this.carry.set(input.subarray(0, taken), this.carryLength);
+      this.carryLength += taken;
+      input = input.subarray(taken);
+      if (this.carryLength < this.frameBytes) return new Float32Array(0);
+      head = this.decode(this.carry, 1);
+      this.carryLength = 0;
+    }
+    const frames = Math.floor(input.length / this.frameBytes);
+    const rest = input.length - frames * this.frameBytes;
+    if (rest > 0) {
+      this.carry.set(input.subarray(frames * this.frameBytes));
+      this.carryLength = rest;
+    }
+    const body = this.decode(input, frames);
+    if (head === undefined) return body;
+    const joined = new Float32Array(1 + body.length);
+    joined[0] = head[0];
+    joined.set(body, 1);
+    return joined;
+  }
+
+  /** End of input: a partial sample frame left over means the data was cut short. */
+  finish(): void {
+    if (this.carryLength > 0) {
+      const stray = this.carryLength;
+      this.carryLength = 0;
+      throw new BeamlineError(
+        ERROR_CODES.AUDIO_TRUNCATED,
+        `${this.sourceName}: the data ends inside a sample frame (${stray} stray byte(s) of ${this.frameBytes})`,
+      );
+    }
+  }
+
+  reset(): void {
+    this.carryLength = 0;
+    this.samplesDecoded = 0;
+  }
+
+  private decode(bytes: Uint8Array, frames: number): Float32Array {
+    const out = new Float32Array(frames);
+    if (frames === 0) return out;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, frames * this.frameBytes);
+    const { channels, sampleFormat } = this.layout;
+    const width = BYTES_PER_SAMPLE[sampleFormat];
+    const gain = 1 / channels;
+    let offset = 0;
+    for (let frame = 0; frame < frames; frame++) {
+      let sum = 0;
+      for (let channel = 0; channel < channels; channel++) {
+        let value: number;
+        switch (sampleFormat) {
+          case 'u8':
+            value = (view.getUint8(offset) - 128) / 128;
+            break;
+          case 's16le':
+            value = view.getInt16(offset, true) / 32768;
+            break;
+          case 's24le': {
+            const low = view.getUint16(offset, true);
+            const high = view.getInt8(offset + 2);
+            value = (high * 65536 + low) / 8388608;
+            break;
+          }
+          case 's32le':
+            value = view.getInt32(offset, true) / 2147483648;
+            break;
+          case 'f32le':
+            value = view.getFloat32(offset, true);
+            break;
+          case 'f64le':
+            value = view.getFloat64(offset, true);
+            break;
+        }
+        if (!Number.isFinite(value)) {
+          throw new BeamlineError(
+            ERROR_CODES.AUDIO_NON_FINITE,
+            `${this.sourceName}: sample ${this.samplesDecoded + frame} (channel ${channel}) is ${value}`,
+          );
+        }
+        sum += value;
+        offset += width;
+      }
+      out[frame] = sum * gain;
+    }
+    this.samplesDecoded += frames;
+    return out;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The one error type beamline raises for bad data from outside and bad configuration.
+ *
+ * Every error carries a stable `code` (part of the public contract: protocol messages, exit
+ * codes and tests match on it, never on the message text) and a message that names the
+ * offending thing (file, field, value) and the problem.
+ */
+
+/** Stable error codes. Add new ones at the end; never rename one. */
+export const ERROR_CODES = {
+  /** A configuration field is missing, of the wrong type or out of range. Thrown at construction. */
+  CONFIG_INVALID: 'CONFIG_INVALID',
+  /** A stepper was used out of order (push after finish, and so on). */
+  LIFECYCLE: 'LIFECYCLE',
+  /** The file could not be opened or read at all. */
+  AUDIO_UNREADABLE: 'AUDIO_UNREADABLE',
+  /** The bytes are not audio in any format beamline reads. */
+  AUDIO_NOT_AUDIO: 'AUDIO_NOT_AUDIO',
+  /** The container announces more data than the file holds. */
+  AUDIO_TRUNCATED: 'AUDIO_TRUNCATED',
+  /** A known container with an encoding beamline does not decode (mu-law, ADPCM, 12-bit, ...). */
+  AUDIO_UNSUPPORTED_ENCODING: 'AUDIO_UNSUPPORTED_ENCODING',
+  /** Zero channels, or no samples at all. */
+  AUDIO_NO_SAMPLES: 'AUDIO_NO_SAMPLES',
+  /** A NaN or infinite sample in floating-point input. */
+  AUDIO_NON_FINITE: 'AUDIO_NON_FINITE',
+  /** The audio's sample rate is unusable (zero, absurd, or not the one agreed). */
+  AUDIO_BAD_SAMPLE_RATE: 'AUDIO_BAD_SAMPLE_RATE',
+} as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+export class BeamlineError extends Error {
+  override readonly name = 'BeamlineError';
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** True for a BeamlineError, also across realms (worker threads, bundles) where instanceof fails. */
+export function isBeamlineError(error: unknown): error is BeamlineError {
+  return (
+    error instanceof BeamlineError ||
+    (typeof error === 'object' &&
+      error !== null &&
+      (error as { name?: unknown }).name === 'BeamlineError' &&
+      typeof (error as { code?: unknown }).code === 'string')
+  );
+}

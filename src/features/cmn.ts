@@ -1,0 +1,139 @@
+/**
+ * Cepstral mean normalisation of the static cepstra, between the MFCC extractor and the deltas.
+ * Removing the mean cepstrum cancels a fixed channel (microphone, line) and speaker tilt.
+ *
+ * - 'utterance': subtract the mean of the whole utterance. Needs all of it: push() holds frames
+ *   back and finish() returns them all (latency: the whole utterance). For files and training.
+ * - 'live': subtract a running mean, as PocketSphinx's live CMN does. The running sum starts as
+ *   the model's prior mean weighted as `priorWeightFrames` frames, so the first short utterance
+ *   of a stream is normalised well; every frame is normalised with the mean of the frames before
+ *   it, then added. When the count passes `windowFrames` × 1.6 the sum is scaled back to
+ *   `windowFrames`, so the mean follows a changing channel. latencyFrames = 0.
+ * - 'none': frames pass through.
+ *
+ * Output blocks are new arrays owned by the caller.
+ */
+import { checkChoice, checkInteger, checkKnownFields, checkObject } from '../config.ts';
+import { BeamlineError, ERROR_CODES } from '../errors.ts';
+import { concatBlocks, emptyBlock, type FrameBlock } from '../frames/frame-block.ts';
+
+export const CMN_MODES = ['utterance', 'live', 'none'] as const;
+export type CmnMode = (typeof CMN_MODES)[number];
+
+export interface CmnConfig {
+  /** Which normalisation; see the file comment. Default 'utterance'. */
+  readonly mode: CmnMode;
+  /** Live mode: frames the running mean averages over. Range 50–10000. Default 500 (5 s). Larger: steadier, slower to adapt. */
+  readonly windowFrames: number;
+  /** Live mode: weight of the prior mean, in frames. Range 1–10000. Default 500. Larger: trusts the prior longer. */
+  readonly priorWeightFrames: number;
+}
+
+export const DEFAULT_CMN_CONFIG: CmnConfig = { mode: 'utterance', windowFrames: 500, priorWeightFrames: 500 };
+
+/** The sum is rescaled when the count exceeds windowFrames × this (PocketSphinx uses 800/500). */
+const HIGH_WATER_RATIO = 1.6;
+
+export function validateCmnConfig(value: unknown, owner = 'cmn'): CmnConfig {
+  const config = checkObject(owner, value);
+  checkKnownFields(owner, config, ['mode', 'windowFrames', 'priorWeightFrames']);
+  checkChoice(owner, 'mode', config.mode, CMN_MODES);
+  checkInteger(owner, 'windowFrames', config.windowFrames, 50, 10000);
+  checkInteger(owner, 'priorWeightFrames', config.priorWeightFrames, 1, 10000);
+  return config as unknown as CmnConfig;
+}
+
+export class CmnStage {
+  readonly config: CmnConfig;
+  readonly width: number;
+  /** 0 for 'live' and 'none'; the utterance mode holds everything until finish (Infinity). */
+  readonly latencyFrames: number;
+  private readonly prior: Float64Array;
+  private readonly sum: Float64Array;
+  private count = 0;
+  private held: FrameBlock[] = [];
+  private framesSeen = 0;
+  private finished = false;
+
+  /** priorMean: the live mode's starting mean (zeros when the model has none). */
+  constructor(width: number, config: Partial<CmnConfig> = {}, priorMean?: ArrayLike<number>) {
+    this.config = validateCmnConfig({ ...DEFAULT_CMN_CONFIG, ...config });
+    this.width = width;
+    this.latencyFrames = this.config.mode === 'utterance' ? Infinity : 0;
+    if (priorMean !== undefined && priorMean.length !== width) {
+      throw new BeamlineError(
+        ERROR_CODES.CONFIG_INVALID,
+        `cmn prior mean must have ${width} values (one per cepstrum); got ${priorMean.length}`,
+      );
+    }
+    this.prior = Float64Array.from(priorMean ?? new Float64Array(width));
+    this.sum = new Float64Array(width);
+    this.reset();
+  }
+
+  /** The running mean the live mode would subtract from the next frame. */
+  currentMean(): Float64Array {
+    return this.sum.map((value) => value / this.count);
+  }
+
+  push(block: FrameBlock): FrameBlock {
+    if (this.finished) {
+      throw new BeamlineError(ERROR_CODES.LIFECYCLE, 'CmnStage.push() after finish(); call reset() to start a new stream');
+    }
+    this.framesSeen += block.count;
+    switch (this.config.mode) {
+      case 'none':
+        return { ...block, data: block.data.slice(0, block.count * block.width) };
+      case 'utterance':
+        if (block.count > 0) this.held.push(block);
+        return emptyBlock(this.width, 0);
+      case 'live':
+        return this.normaliseLive(block);
+    }
+  }
+
+  finish(): FrameBlock {
+    this.finished = true;
+    if (this.config.mode !== 'utterance') return emptyBlock(this.width, this.framesSeen);
+    const all = concatBlocks(this.held, this.width);
+    this.held = [];
+    const mean = new Float64Array(this.width);
+    for (let f = 0; f < all.count; f++) for (let d = 0; d < this.width; d++) mean[d] += all.data[f * this.width + d];
+    for (let d = 0; d < this.width; d++) mean[d] /= Math.max(1, all.count);
+    for (let f = 0; f < all.count; f++) for (let d = 0; d < this.width; d++) all.data[f * this.width + d] -= mean[d];
+    return all;
+  }
+
+  /** Starts a new stream. The live mode keeps its running mean: the channel is the same. */
+  reset(): void {
+    if (this.count === 0) {
+      for (let d = 0; d < this.width; d++) this.sum[d] = this.prior[d] * this.config.priorWeightFrames;
+      this.count = this.config.priorWeightFrames;
+    }
+    this.held = [];
+    this.framesSeen = 0;
+    this.finished = false;
+  }
+
+  private normaliseLive(block: FrameBlock): FrameBlock {
+    const { width, sum } = this;
+    const out = new Float32Array(block.count * width);
+    const highWater = this.config.windowFrames * HIGH_WATER_RATIO;
+    for (let f = 0; f < block.count; f++) {
+      const base = f * width;
+      const inverseCount = 1 / this.count;
+      for (let d = 0; d < width; d++) {
+        const value = block.data[base + d];
+        out[base + d] = value - sum[d] * inverseCount;
+        sum[d] += value;
+      }
+      this.count++;
+      if (this.count > highWater) {
+        const scale = this.config.windowFrames / this.count;
+        for (let d = 0; d < width; d++) sum[d] *= scale;
+        this.count = this.config.windowFrames;
+      }
+    }
+    return { data: out, count: block.count, width, firstFrame: block.firstFrame };
+  }
+}

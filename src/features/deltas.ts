@@ -1,0 +1,135 @@
+/**
+ * Static cepstra → cepstra + Δ + ΔΔ (13 → 39 by default), the last front-end stage. Uses the HTK
+ * regression formula d_t = Σ_{n=1..N} n (c_{t+n} − c_{t−n}) / (2 Σ n²), with frames before the
+ * first and after the last replaced by the first and last (edge replication); ΔΔ is the same
+ * regression over Δ.
+ *
+ * Contract: `push(block)` returns frame t once frame t + order·N has arrived (latencyFrames =
+ * order × window); `finish()` returns the held-back frames, replicating the last frame; `reset()`
+ * starts a new stream. Output frames are computed by one formula whatever the chunking, so any
+ * split of the input gives bit-identical output. Only a ring of 4N + 1 frames is kept.
+ */
+import { checkInteger, checkKnownFields, checkObject } from '../config.ts';
+import { BeamlineError, ERROR_CODES } from '../errors.ts';
+import { emptyBlock, type FrameBlock } from '../frames/frame-block.ts';
+
+export interface DeltaConfig {
+  /** Regression half-window N, frames. Range 1–5. Default 2. Larger: smoother, more latency. */
+  readonly window: number;
+  /** 0: statics only; 1: + Δ; 2: + Δ + ΔΔ. Default 2. */
+  readonly order: number;
+}
+
+export const DEFAULT_DELTA_CONFIG: DeltaConfig = { window: 2, order: 2 };
+
+export function validateDeltaConfig(value: unknown, owner = 'deltas'): DeltaConfig {
+  const config = checkObject(owner, value);
+  checkKnownFields(owner, config, ['window', 'order']);
+  checkInteger(owner, 'window', config.window, 1, 5);
+  checkInteger(owner, 'order', config.order, 0, 2);
+  return config as unknown as DeltaConfig;
+}
+
+export class DeltaStage {
+  readonly config: DeltaConfig;
+  readonly inputWidth: number;
+  readonly width: number;
+  readonly latencyFrames: number;
+  private readonly ring: Float32Array;
+  private readonly ringFrames: number;
+  private readonly denominator: number;
+  /** Δ at τ = t − N .. t + N for one dimension (scratch for ΔΔ). */
+  private readonly localDeltas: Float64Array;
+  private framesIn = 0;
+  private framesOut = 0;
+  private finished = false;
+
+  constructor(inputWidth: number, config: Partial<DeltaConfig> = {}) {
+    this.config = validateDeltaConfig({ ...DEFAULT_DELTA_CONFIG, ...config });
+    const { window, order } = this.config;
+    this.inputWidth = inputWidth;
+    this.width = inputWidth * (order + 1);
+    this.latencyFrames = order * window;
+    this.ringFrames = 2 * this.latencyFrames + 1;
+    this.ring = new Float32Array(this.ringFrames * inputWidth);
+    let sumSquares = 0;
+    for (let n = 1; n <= window; n++) sumSquares += n * n;
+    this.denominator = 2 * sumSquares;
+    this.localDeltas = new Float64Array(2 * window + 1);
+  }
+
+  push(block: FrameBlock): FrameBlock {
+    if (this.finished) {
+      throw new BeamlineError(ERROR_CODES.LIFECYCLE, 'DeltaStage.push() after finish(); call reset() to start a new stream');
+    }
+    const ready = Math.max(0, this.framesIn + block.count - this.latencyFrames - this.framesOut);
+    const out = ready === 0 ? emptyBlock(this.width, this.framesOut) : this.allocate(ready);
+    let written = 0;
+    for (let f = 0; f < block.count; f++) {
+      const slot = (this.framesIn % this.ringFrames) * this.inputWidth;
+      this.ring.set(block.data.subarray(f * this.inputWidth, (f + 1) * this.inputWidth), slot);
+      this.framesIn++;
+      // Frame t is complete once t + latency has arrived; emitting it now, before the ring slot
+      // of t − latency is overwritten by later input, keeps the ring at 2·latency + 1 frames.
+      if (this.framesIn - 1 - this.latencyFrames >= this.framesOut) {
+        this.emit(out.data, written++);
+      }
+    }
+    return out;
+  }
+
+  finish(): FrameBlock {
+    this.finished = true;
+    const remaining = this.framesIn - this.framesOut;
+    if (remaining === 0) return emptyBlock(this.width, this.framesOut);
+    const out = this.allocate(remaining);
+    for (let i = 0; i < remaining; i++) this.emit(out.data, i);
+    return out;
+  }
+
+  reset(): void {
+    this.framesIn = 0;
+    this.framesOut = 0;
+    this.finished = false;
+  }
+
+  private allocate(count: number): FrameBlock {
+    return { data: new Float32Array(count * this.width), count, width: this.width, firstFrame: this.framesOut };
+  }
+
+  /** Static value of dimension `dim` at frame τ, with edge replication. */
+  private staticAt(tau: number, dim: number): number {
+    const last = this.framesIn - 1;
+    const t = tau < 0 ? 0 : tau > last ? last : tau;
+    return this.ring[(t % this.ringFrames) * this.inputWidth + dim];
+  }
+
+  private deltaAt(tau: number, dim: number): number {
+    const last = this.framesIn - 1;
+    const t = tau < 0 ? 0 : tau > last ? last : tau;
+    let sum = 0;
+    for (let n = 1; n <= this.config.window; n++) sum += n * (this.staticAt(t + n, dim) - this.staticAt(t - n, dim));
+    return sum / this.denominator;
+  }
+
+  /** Writes output frame `framesOut` at row `row` of `out`. */
+  private emit(out: Float32Array, row: number): void {
+    const t = this.framesOut++;
+    const { window, order } = this.config;
+    const width = this.inputWidth;
+    const base = row * this.width;
+    for (let dim = 0; dim < width; dim++) {
+      out[base + dim] = this.staticAt(t, dim);
+      if (order === 0) continue;
+      if (order === 1) {
+        out[base + width + dim] = this.deltaAt(t, dim);
+        continue;
+      }
+      for (let k = -window; k <= window; k++) this.localDeltas[k + window] = this.deltaAt(t + k, dim);
+      out[base + width + dim] = this.localDeltas[window];
+      let sum = 0;
+      for (let n = 1; n <= window; n++) sum += n * (this.localDeltas[window + n] - this.localDeltas[window - n]);
+      out[base + 2 * width + dim] = sum / this.denominator;
+    }
+  }
+}

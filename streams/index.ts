@@ -1,0 +1,5 @@
+/** The reactive layer's public API: sources and operators in flow order. */
+export { audioFile, type AudioFileOptions, type RawPcmOptions } from './audio-file-source.ts';
+export { floatChunks, pcmChunks } from './pcm-chunk-source.ts';
+export { features, frames, frontEnd, resample } from './front-end-operators.ts';
+export { stepperOperator, type Stepper } from './stepper-operator.ts';
