@@ -8,13 +8,13 @@
  * music-metadata: that decoder's own resampling has no anti-aliasing, so it must never resample).
  * Headerless PCM needs its rate, sample format and channel count from the caller.
  *
- * Batches (1 s by default) are emitted one per scheduler task, so a long file never blocks the
+ * Batches (0.25 s by default, after a short slow start) are emitted one per macrotask, so a long file never blocks the
  * event loop and downstream work runs between batches. Every failure is a BeamlineError with a
  * stable code that names the file.
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { asyncScheduler, Observable, type SchedulerAction, type SchedulerLike } from 'rxjs';
+import { Observable, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import {
   BeamlineError,
   ERROR_CODES,
@@ -27,6 +27,8 @@ import {
   type PcmLayout,
 } from '../src/index.ts';
 
+const DEFAULT_BATCH_SECONDS = 0.25;
+
 export interface RawPcmOptions extends PcmLayout {
   readonly sampleRateHz: number;
 }
@@ -34,17 +36,30 @@ export interface RawPcmOptions extends PcmLayout {
 export interface AudioFileOptions {
   /** Treat the file as headerless PCM with this layout. */
   readonly raw?: RawPcmOptions;
-  /** Audio per emitted chunk, seconds. Default 1. Smaller: smoother event loop, more overhead. */
+  /**
+   * Audio per emitted chunk, seconds. Default 0.25: the whole front end handles a batch in a few
+   * ms, so the event loop is never held long. Smaller: smoother event loop, more overhead.
+   */
   readonly batchSeconds?: number;
-  /** Where batches are scheduled. Default asyncScheduler (one macrotask each). */
+  /** Schedules the batches, for virtual-time tests. Default: one setImmediate per batch. */
   readonly scheduler?: SchedulerLike;
 }
 
-/** What a decoder hands the batch emitter: a producer of the i-th batch. */
+/** What a decoder hands the batch emitter: the audio, read in order a batch at a time. */
 interface DecodedSource {
   readonly sampleRateHz: number;
-  readonly batches: number;
-  batch(index: number): Float32Array;
+  /** The next `maxSamples` samples (fewer at the end); undefined once all have been read. */
+  read(maxSamples: number): Float32Array | undefined;
+}
+
+/**
+ * Batch lengths in samples: a slow start (20 ms, doubling) while the JIT and the WebAssembly
+ * resampler warm up, so even the first batches take only a few ms, then `batchSeconds` each.
+ */
+function batchLengths(sampleRateHz: number, batchSeconds: number): (index: number) => number {
+  const full = Math.max(1, Math.round(batchSeconds * sampleRateHz));
+  const first = Math.max(1, Math.round(0.02 * sampleRateHz));
+  return (index) => Math.min(full, first * 2 ** Math.min(index, 30));
 }
 
 function unreadable(path: string, error: unknown): BeamlineError {
@@ -55,26 +70,27 @@ function unreadable(path: string, error: unknown): BeamlineError {
 }
 
 /** Decodes a byte range as PCM, one batch of whole sample frames at a time. */
-function pcmSource(bytes: Uint8Array, layout: PcmLayout, sampleRateHz: number, name: string, batchSeconds: number): DecodedSource {
+function pcmSource(bytes: Uint8Array, layout: PcmLayout, sampleRateHz: number, name: string): DecodedSource {
   const frameBytes = bytesPerSample(layout.sampleFormat) * layout.channels;
-  const batchBytes = Math.max(1, Math.round(batchSeconds * sampleRateHz)) * frameBytes;
   const decoder = new PcmDecoder(layout, name);
-  const batches = Math.ceil(bytes.length / batchBytes);
   if (bytes.length < frameBytes) {
     throw new BeamlineError(ERROR_CODES.AUDIO_NO_SAMPLES, `${name}: holds no complete sample (${bytes.length} byte(s))`);
   }
+  let position = 0;
   return {
     sampleRateHz,
-    batches,
-    batch(index) {
-      const samples = decoder.push(bytes.subarray(index * batchBytes, (index + 1) * batchBytes));
-      if (index === batches - 1) decoder.finish();
+    read(maxSamples) {
+      if (position >= bytes.length) return undefined;
+      const end = Math.min(bytes.length, position + maxSamples * frameBytes);
+      const samples = decoder.push(bytes.subarray(position, end));
+      position = end;
+      if (position === bytes.length) decoder.finish();
       return samples;
     },
   };
 }
 
-async function compressedSource(bytes: Uint8Array, name: string, batchSeconds: number): Promise<DecodedSource> {
+async function compressedSource(bytes: Uint8Array, name: string): Promise<DecodedSource> {
   const { parseBuffer } = await import('music-metadata');
   let sampleRateHz: number | undefined;
   let container = 'unknown';
@@ -122,17 +138,20 @@ async function compressedSource(bytes: Uint8Array, name: string, batchSeconds: n
     for (let i = 0; i < mono.length; i++) mono[i] *= gain;
   }
   checkFiniteSamples(mono, name);
-  const batchSamples = Math.max(1, Math.round(batchSeconds * sampleRateHz));
+  let position = 0;
   return {
     sampleRateHz,
-    batches: Math.ceil(mono.length / batchSamples),
-    batch: (index) => mono.subarray(index * batchSamples, (index + 1) * batchSamples),
+    read(maxSamples) {
+      if (position >= mono.length) return undefined;
+      const samples = mono.subarray(position, position + maxSamples);
+      position += samples.length;
+      return samples;
+    },
   };
 }
 
 async function openAudio(path: string, options: AudioFileOptions): Promise<DecodedSource> {
   const name = basename(path);
-  const batchSeconds = options.batchSeconds ?? 1;
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(path));
@@ -140,46 +159,66 @@ async function openAudio(path: string, options: AudioFileOptions): Promise<Decod
     throw unreadable(path, error);
   }
   if (options.raw !== undefined) {
-    return pcmSource(bytes, options.raw, options.raw.sampleRateHz, name, batchSeconds);
+    return pcmSource(bytes, options.raw, options.raw.sampleRateHz, name);
   }
   if (bytes.length === 0) {
     throw new BeamlineError(ERROR_CODES.AUDIO_NO_SAMPLES, `${name}: the file is empty`);
   }
   if (looksLikeWav(bytes)) {
     const header = readWavHeader(bytes, name);
-    return pcmSource(bytes.subarray(header.dataStart, header.dataEnd), header.layout, header.sampleRateHz, name, batchSeconds);
+    return pcmSource(bytes.subarray(header.dataStart, header.dataEnd), header.layout, header.sampleRateHz, name);
   }
-  return compressedSource(bytes, name, batchSeconds);
+  return compressedSource(bytes, name);
 }
 
-/** Emits the file's audio as mono chunks at its own rate, then completes. */
+/**
+ * Emits the file's audio as mono chunks at its own rate, then completes. One batch per macrotask:
+ * setImmediate by default (no timer clamp, so an hour of audio adds no waiting), or the given
+ * RxJS scheduler (virtual time in tests).
+ */
 export function audioFile(path: string, options: AudioFileOptions = {}): Observable<AudioChunk> {
-  const scheduler = options.scheduler ?? asyncScheduler;
   return new Observable<AudioChunk>((subscriber) => {
     let cancelled = false;
+    let pending: ReturnType<typeof setImmediate> | undefined;
     openAudio(path, options).then(
       (source) => {
         if (cancelled) return;
-        subscriber.add(
-          scheduler.schedule(function (this: SchedulerAction<number>, index = 0) {
-            if (subscriber.closed) return;
-            let samples: Float32Array;
-            try {
-              samples = source.batch(index);
-            } catch (error) {
-              subscriber.error(error);
-              return;
-            }
-            if (samples.length > 0) subscriber.next({ samples, sampleRateHz: source.sampleRateHz });
-            if (index + 1 < source.batches) this.schedule(index + 1);
-            else subscriber.complete();
-          }, 0, 0),
-        );
+        const batchLength = batchLengths(source.sampleRateHz, options.batchSeconds ?? DEFAULT_BATCH_SECONDS);
+        /** Emits batch `index`; returns whether another may follow. */
+        const emitBatch = (index: number): boolean => {
+          let samples: Float32Array | undefined;
+          try {
+            samples = source.read(batchLength(index));
+          } catch (error) {
+            subscriber.error(error);
+            return false;
+          }
+          if (samples === undefined) {
+            subscriber.complete();
+            return false;
+          }
+          if (samples.length > 0) subscriber.next({ samples, sampleRateHz: source.sampleRateHz });
+          return true;
+        };
+        if (options.scheduler !== undefined) {
+          subscriber.add(
+            options.scheduler.schedule(function (this: SchedulerAction<number>, index = 0) {
+              if (!subscriber.closed && emitBatch(index)) this.schedule(index + 1);
+            }, 0, 0),
+          );
+          return;
+        }
+        const step = (index: number): void => {
+          pending = undefined;
+          if (!subscriber.closed && emitBatch(index)) pending = setImmediate(step, index + 1);
+        };
+        pending = setImmediate(step, 0);
       },
       (error: unknown) => subscriber.error(error),
     );
     return () => {
       cancelled = true;
+      if (pending !== undefined) clearImmediate(pending);
     };
   });
 }

@@ -3,7 +3,7 @@
  * rate), frames (audio → windowed frames), features (frames → MFCC + Δ + ΔΔ), and frontEnd,
  * all three in one.
  */
-import { Observable, pipe, type OperatorFunction } from 'rxjs';
+import { asyncScheduler, Observable, pipe, type OperatorFunction } from 'rxjs';
 import {
   BeamlineError,
   DEFAULT_FRONT_END_CONFIG,
@@ -30,8 +30,9 @@ function rateChanged(expected: number, actual: number): BeamlineError {
 
 /**
  * Converts audio to `outputRateHz`. The converter is made when the first chunk tells the input
- * rate; its WebAssembly loads asynchronously, so chunks arriving meanwhile wait in order, and
- * from then on every chunk is converted synchronously as it arrives.
+ * rate; its WebAssembly loads asynchronously, so chunks arriving meanwhile wait in order and are
+ * converted one per macrotask once it is ready; from then on every chunk is converted
+ * synchronously as it arrives.
  */
 export function resample(outputRateHz: number, quality?: ResamplerQuality): OperatorFunction<AudioChunk, AudioChunk> {
   return (source) =>
@@ -58,23 +59,32 @@ export function resample(outputRateHz: number, quality?: ResamplerQuality): Oper
         if (resampler !== undefined) emit(resampler.finish());
         subscriber.complete();
       };
+      /**
+       * Converts the chunks that queued while the WebAssembly loaded, one per macrotask, so a
+       * backlog never holds the event loop; chunks arriving meanwhile join the queue's end.
+       */
+      const drainOne = (): void => {
+        if (closed || waiting === undefined) return;
+        const samples = waiting.shift();
+        try {
+          if (samples !== undefined) convert(samples);
+          if (waiting.length > 0) {
+            subscriber.add(asyncScheduler.schedule(drainOne));
+            return;
+          }
+          waiting = undefined;
+          if (completeWhenReady) finish();
+        } catch (error) {
+          fail(error);
+        }
+      };
       const startConverter = (rateHz: number): void => {
         waiting = [];
-        Resampler.create({ inputRateHz: rateHz, outputRateHz, ...(quality ? { quality } : {}) }).then(
-          (created) => {
-            if (closed) return created.release();
-            resampler = created;
-            const queued = waiting ?? [];
-            waiting = undefined;
-            try {
-              for (const samples of queued) convert(samples);
-              if (completeWhenReady) finish();
-            } catch (error) {
-              fail(error);
-            }
-          },
-          fail,
-        );
+        Resampler.create({ inputRateHz: rateHz, outputRateHz, ...(quality ? { quality } : {}) }).then((created) => {
+          if (closed) return created.release();
+          resampler = created;
+          drainOne();
+        }, fail);
       };
 
       const subscription = source.subscribe({

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PcmDecoder } from '../../../src/audio/pcm-decoder.ts';
-import { BeamlineError } from '../../../src/errors.ts';
+import { type BeamlineError } from '../../../src/errors.ts';
 import { splitAt } from '../../helpers.ts';
 
 function bytesOf(write: (view: DataView) => void, length: number): Uint8Array {

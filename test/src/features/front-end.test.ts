@@ -1,0 +1,203 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { PcmDecoder } from '../../../src/audio/pcm-decoder.ts';
+import { readWavHeader } from '../../../src/audio/wav-header.ts';
+import { CmnStage } from '../../../src/features/cmn.ts';
+import { DeltaStage } from '../../../src/features/deltas.ts';
+import { FrontEnd, computeFeatures, frontEndConfig, type FrontEndOverrides } from '../../../src/features/front-end.ts';
+import { concatBlocks, type FrameBlock } from '../../../src/frames/frame-block.ts';
+import { Framer } from '../../../src/frames/framer.ts';
+import { FIXTURES, babble, random, splitAt } from '../../helpers.ts';
+
+function readFixture(name: string): Float32Array {
+  const bytes = new Uint8Array(readFileSync(`${FIXTURES}audio/${name}`));
+  const header = readWavHeader(bytes, name);
+  return new PcmDecoder(header.layout).push(bytes.subarray(header.dataStart, header.dataEnd));
+}
+
+function runChunked(samples: Float32Array, overrides: FrontEndOverrides, cuts: number[]): FrameBlock {
+  const frontEnd = new FrontEnd(frontEndConfig(overrides));
+  const blocks = splitAt(samples, cuts, samples.length).map((chunk) => frontEnd.push(chunk));
+  blocks.push(frontEnd.finish());
+  return concatBlocks(blocks, frontEnd.width);
+}
+
+describe('MFCC front end', () => {
+  // Golden values: tools/mfcc-reference.py (numpy, written from the textbook definition).
+  const reference = JSON.parse(readFileSync(`${FIXTURES}mfcc-reference.json`, 'utf8')) as {
+    files: Record<string, { sampleRateHz: number; frames: number[][] }>;
+  };
+
+  it.each(['espeak-seven-8k.wav', 'espeak-seven-16k.wav'])('agrees with the numpy reference on %s', (name) => {
+    const { sampleRateHz, frames: expected } = reference.files[name];
+    const statics = computeFeatures(
+      readFixture(name),
+      frontEndConfig({ frames: { sampleRateHz }, cmn: { mode: 'none' }, deltas: { order: 0 } }),
+    );
+    expect(statics.count).toBe(expected.length);
+    expect(statics.width).toBe(13);
+    // Meyda works in float32, numpy in float64; measured worst: 3e-7 of the frame's c0 scale.
+    let worst = 0;
+    for (let f = 0; f < statics.count; f++) {
+      const scale = Math.abs(expected[f][0]) + 1;
+      for (let k = 0; k < 13; k++) worst = Math.max(worst, Math.abs(statics.data[f * 13 + k] - expected[f][k]) / scale);
+    }
+    expect(worst).toBeLessThan(1e-5);
+  });
+
+  it('emits 39 values per 10 ms frame, whole frames only', () => {
+    const features = computeFeatures(babble(16000, 1.0), frontEndConfig({ frames: { sampleRateHz: 16000 } }));
+    expect(features.width).toBe(39);
+    expect(features.count).toBe(1 + Math.floor((16000 - 400) / 160)); // Kaldi snip-edges count: 98
+  });
+
+  it.each<[string, FrontEndOverrides]>([
+    ['8 kHz, per-utterance CMN', { frames: { sampleRateHz: 8000 } }],
+    ['16 kHz, live CMN', { frames: { sampleRateHz: 16000 }, cmn: { mode: 'live' } }],
+    ['8 kHz, no CMN, deltas window 3', { cmn: { mode: 'none' }, deltas: { window: 3 } }],
+  ])('gives bit-identical features however the audio is chunked (%s)', (_, overrides) => {
+    const rate = overrides.frames?.sampleRateHz ?? 8000;
+    const samples = babble(rate, 0.6, 7);
+    const whole = runChunked(samples, overrides, []);
+    fc.assert(
+      fc.property(fc.array(fc.nat(samples.length), { maxLength: 30 }), (cuts) => {
+        const chunked = runChunked(samples, overrides, cuts);
+        expect(chunked.count).toBe(whole.count);
+        expect(chunked.data).toEqual(whole.data);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('keeps two front ends with different settings independent in one process', () => {
+    const a = babble(8000, 0.5, 3);
+    const b = babble(16000, 0.5, 4);
+    const aloneA = computeFeatures(a, frontEndConfig({ frames: { sampleRateHz: 8000 } }));
+    const aloneB = computeFeatures(b, frontEndConfig({ frames: { sampleRateHz: 16000 }, mfcc: { melBands: 40 } }));
+    const frontA = new FrontEnd(frontEndConfig({ frames: { sampleRateHz: 8000 } }));
+    const frontB = new FrontEnd(frontEndConfig({ frames: { sampleRateHz: 16000 }, mfcc: { melBands: 40 } }));
+    const blocksA: FrameBlock[] = [];
+    const blocksB: FrameBlock[] = [];
+    for (let i = 0; i < 10; i++) {
+      blocksA.push(frontA.push(a.subarray(i * 400, (i + 1) * 400)));
+      blocksB.push(frontB.push(b.subarray(i * 800, (i + 1) * 800)));
+    }
+    blocksA.push(frontA.finish());
+    blocksB.push(frontB.finish());
+    expect(concatBlocks(blocksA, 39).data).toEqual(aloneA.data);
+    expect(concatBlocks(blocksB, 39).data).toEqual(aloneB.data);
+  });
+
+  it('names the field, range and value of a bad configuration', () => {
+    expect(() => frontEndConfig({ frames: { frameShiftMs: 40 } })).toThrow(
+      'frontEnd.frames.frameShiftMs must be a number in [1, 25]; got 40',
+    );
+    expect(() => frontEndConfig({ mfcc: { cepstra: 30, melBands: 26 } })).toThrow('frontEnd.mfcc.melBands must be an integer in [30, 80]; got 26');
+    expect(() => frontEndConfig({ cmn: { mode: 'sliding' as never } })).toThrow(/frontEnd\.cmn\.mode must be one of "utterance", "live", "none"; got "sliding"/);
+    expect(() => frontEndConfig({ frames: { sampleRateHz: 8000.5 } })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+  });
+});
+
+describe('Framer', () => {
+  it('cuts 1 + floor((n − length) / shift) frames and drops the trailing partial frame', () => {
+    const framer = new Framer({ sampleRateHz: 8000 });
+    const count = framer.push(new Float32Array(1000)).count + framer.finish().count;
+    expect(count).toBe(1 + Math.floor((1000 - 200) / 80));
+  });
+
+  it('refuses push after finish until reset', () => {
+    const framer = new Framer();
+    framer.finish();
+    expect(() => framer.push(new Float32Array(10))).toThrow(expect.objectContaining({ code: 'LIFECYCLE' }));
+    framer.reset();
+    expect(framer.push(new Float32Array(200)).count).toBe(1);
+  });
+});
+
+describe('DeltaStage', () => {
+  function ramp(frames: number, width: number, slope: (d: number) => number): FrameBlock {
+    const data = new Float32Array(frames * width);
+    for (let t = 0; t < frames; t++) for (let d = 0; d < width; d++) data[t * width + d] = 3 + slope(d) * t;
+    return { data, count: frames, width, firstFrame: 0 };
+  }
+
+  it('gives constant Δ equal to the slope and zero ΔΔ on a linear ramp (away from the edges)', () => {
+    const stage = new DeltaStage(3);
+    const out = concatBlocks([stage.push(ramp(30, 3, (d) => d - 0.5)), stage.finish()], 9);
+    expect(out.count).toBe(30);
+    for (let t = 4; t < 26; t++) {
+      for (let d = 0; d < 3; d++) {
+        expect(out.data[t * 9 + d]).toBeCloseTo(3 + (d - 0.5) * t, 4);
+        expect(out.data[t * 9 + 3 + d]).toBeCloseTo(d - 0.5, 5);
+        expect(out.data[t * 9 + 6 + d]).toBeCloseTo(0, 5);
+      }
+    }
+  });
+
+  it('replicates the edge frames, as HTK does', () => {
+    // First frame of a ramp with slope 1, window 2: Δ_0 = (1·(c1 − c0) + 2·(c2 − c0)) / 10 = 0.5.
+    const stage = new DeltaStage(1, { order: 1 });
+    const out = concatBlocks([stage.push(ramp(10, 1, () => 1)), stage.finish()], 2);
+    expect(out.data[1]).toBeCloseTo(0.5, 6);
+    expect(out.data[19]).toBeCloseTo(0.5, 6);
+  });
+
+  it('holds back order × window frames and returns them at finish', () => {
+    const stage = new DeltaStage(2);
+    expect(stage.latencyFrames).toBe(4);
+    expect(stage.push(ramp(10, 2, () => 1)).count).toBe(6);
+    expect(stage.finish().count).toBe(4);
+  });
+});
+
+describe('CmnStage', () => {
+  function noisyFrames(count: number, mean: number[], seed: number): FrameBlock {
+    const next = random(seed);
+    const data = new Float32Array(count * mean.length);
+    for (let t = 0; t < count; t++) for (let d = 0; d < mean.length; d++) data[t * mean.length + d] = mean[d] + 4 * (next() - 0.5);
+    return { data, count, width: mean.length, firstFrame: 0 };
+  }
+
+  it('per utterance: output has zero mean', () => {
+    const stage = new CmnStage(2, { mode: 'utterance' });
+    expect(stage.push(noisyFrames(100, [10, -5], 1)).count).toBe(0);
+    const out = stage.finish();
+    const sums = [0, 0];
+    for (let t = 0; t < out.count; t++) for (let d = 0; d < 2; d++) sums[d] += out.data[t * 2 + d];
+    expect(sums[0] / out.count).toBeCloseTo(0, 4);
+    expect(sums[1] / out.count).toBeCloseTo(0, 4);
+  });
+
+  it('live: the running mean converges to the batch mean of the stream', () => {
+    const stage = new CmnStage(2, { mode: 'live' }, [0, 0]);
+    const frames = noisyFrames(3000, [10, -5], 2);
+    stage.push(frames);
+    let batch0 = 0;
+    let batch1 = 0;
+    for (let t = 0; t < frames.count; t++) {
+      batch0 += frames.data[t * 2];
+      batch1 += frames.data[t * 2 + 1];
+    }
+    const mean = stage.currentMean();
+    expect(Math.abs(mean[0] - batch0 / frames.count)).toBeLessThan(0.1);
+    expect(Math.abs(mean[1] - batch1 / frames.count)).toBeLessThan(0.1);
+  });
+
+  it('live: a good prior normalises the first short utterance almost as well as the batch mean', () => {
+    const frames = noisyFrames(50, [10, -5], 3);
+    const withPrior = new CmnStage(2, { mode: 'live' }, [10, -5]).push(frames);
+    const withoutPrior = new CmnStage(2, { mode: 'live' }, [0, 0]).push(frames);
+    const meanAbs = (block: FrameBlock): number => {
+      let sum = 0;
+      for (let t = 0; t < block.count; t++) sum += block.data[t * 2];
+      return Math.abs(sum / block.count);
+    };
+    expect(meanAbs(withPrior)).toBeLessThan(0.5);
+    expect(meanAbs(withoutPrior)).toBeGreaterThan(9);
+  });
+
+  it('rejects a prior of the wrong width', () => {
+    expect(() => new CmnStage(13, { mode: 'live' }, [1, 2])).toThrow('cmn prior mean must have 13 values (one per cepstrum); got 2');
+  });
+});

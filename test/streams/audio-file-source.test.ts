@@ -1,0 +1,132 @@
+import { lastValueFrom, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import type { AudioChunk } from '../../src/index.ts';
+import { audioFile, type AudioFileOptions } from '../../streams/audio-file-source.ts';
+import { FIXTURES } from '../helpers.ts';
+
+const audio = `${FIXTURES}audio/`;
+
+async function decode(name: string, options: AudioFileOptions = {}): Promise<{ samples: Float32Array; sampleRateHz: number; chunks: number }> {
+  const chunks: AudioChunk[] = await lastValueFrom(audioFile(`${audio}${name}`, options).pipe(toArray()));
+  const total = chunks.reduce((sum, chunk) => sum + chunk.samples.length, 0);
+  const samples = new Float32Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    samples.set(chunk.samples, offset);
+    offset += chunk.samples.length;
+  }
+  return { samples, sampleRateHz: chunks[0]?.sampleRateHz ?? 0, chunks: chunks.length };
+}
+
+/** Largest difference between two signals over [from, to). */
+function maxDifference(a: Float32Array, b: Float32Array, from = 0, to = Math.min(a.length, b.length)): number {
+  let worst = 0;
+  for (let i = from; i < to; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
+/** The 440 Hz, amplitude 0.5 sine sox was asked for (sox's own synthesis differs by < 0.01). */
+const SINE = Float32Array.from({ length: 4800 }, (_, i) => 0.5 * Math.sin((2 * Math.PI * 440 * i) / 16000));
+
+/** Every fixture is a re-encoding of tone-s16.wav, so that decode is the reference. */
+const reference = async (): Promise<Float32Array> => (await decode('tone-s16.wav')).samples;
+
+describe('audioFile', () => {
+  it('decodes 16-bit WAV to the sine sox wrote', async () => {
+    const samples = await reference();
+    expect(samples.length).toBe(4800);
+    expect(maxDifference(samples, SINE)).toBeLessThan(0.01);
+  });
+
+  // Fixtures re-encoded by sox from one 16-bit sine (tools/make-audio-fixtures.sh); the
+  // tolerance is the quantisation step of the coarsest encoding plus sox's dither, or 1e-6 for
+  // lossless encodings that hold every 16-bit value exactly.
+  it.each([
+    ['tone-u8.wav', 2e-2],
+    ['tone-s24-extensible.wav', 1e-6],
+    ['tone-s32-extensible.wav', 1e-6],
+    ['tone-f32.wav', 1e-6],
+    ['tone-f64.wav', 1e-6],
+    ['tone.flac', 1e-6],
+    ['tone-stereo-s16.wav', 0.01], // synthesised separately by sox: compare with the ideal sine
+  ])('decodes %s to the same signal', async (name, tolerance) => {
+    const { samples, sampleRateHz } = await decode(name);
+    expect(sampleRateHz).toBe(16000);
+    expect(samples.length).toBe(4800);
+    const expected = name.includes('stereo') ? SINE : await reference();
+    expect(maxDifference(samples, expected)).toBeLessThan(tolerance);
+  });
+
+  it('decodes lossy OGG Vorbis and MP3 at their native rate, close to the sine', async () => {
+    const ogg = await decode('tone.ogg');
+    expect(ogg.sampleRateHz).toBe(16000);
+    // Vorbis decodes whole blocks: a little padding may follow the 4800 samples.
+    expect(ogg.samples.length).toBeGreaterThanOrEqual(4800);
+    expect(ogg.samples.length).toBeLessThan(4800 + 1024);
+    expect(maxDifference(ogg.samples, await reference(), 200, 4600)).toBeLessThan(0.05);
+    const mp3 = await decode('tone.mp3');
+    expect(mp3.sampleRateHz).toBe(16000);
+    // MP3 keeps the encoder's padding: the tone is in there, delayed, so compare levels only.
+    expect(mp3.samples.length).toBeGreaterThanOrEqual(4800);
+    let peak = 0;
+    for (const value of mp3.samples) peak = Math.max(peak, Math.abs(value));
+    expect(peak).toBeGreaterThan(0.45);
+    expect(peak).toBeLessThan(0.56);
+  });
+
+  it('decodes headerless PCM with the rate and format given', async () => {
+    const { samples, sampleRateHz } = await decode('tone-s16le-16k.raw', {
+      raw: { sampleFormat: 's16le', channels: 1, sampleRateHz: 16000 },
+    });
+    expect(sampleRateHz).toBe(16000);
+    expect(maxDifference(samples, await reference())).toBe(0);
+  });
+
+  it('emits batches that start at 20 ms, double, then stay at the requested length', async () => {
+    const chunks = await lastValueFrom(audioFile(`${audio}tone-s16.wav`, { batchSeconds: 0.05 }).pipe(toArray()));
+    expect(chunks.map((chunk) => chunk.samples.length)).toEqual([320, 640, 800, 800, 800, 800, 640]);
+  });
+
+  it('emits one batch per scheduler task', () => {
+    return new Promise<void>((done, fail) => {
+      // Batches arrive in separate macrotasks: a task queued during the first batch runs before the second.
+      const order: string[] = [];
+      audioFile(`${audio}tone-s16.wav`, { batchSeconds: 0.02 }).subscribe({
+        next: (chunk) => {
+          if (order.length === 0) setImmediate(() => order.push('timer'));
+          order.push(String(chunk.samples.length));
+        },
+        error: fail,
+        complete: () => {
+          try {
+            expect(order.indexOf('timer')).toBe(1);
+            done();
+          } catch (error) {
+            fail(error);
+          }
+        },
+      });
+    });
+  });
+
+  it.each([
+    ['missing.wav', 'AUDIO_UNREADABLE', /missing\.wav: cannot read the file \(no such file\)/],
+    ['not-audio.wav', 'AUDIO_NOT_AUDIO', /not-audio\.wav: not a recognised audio file/],
+    ['truncated.wav', 'AUDIO_TRUNCATED', /declares 9600 bytes but only 1956/],
+    ['truncated.flac', 'AUDIO_TRUNCATED', /truncated\.flac/],
+    ['tone-alaw.wav', 'AUDIO_UNSUPPORTED_ENCODING', /encoding 6/],
+    ['empty.wav', 'AUDIO_NO_SAMPLES', /holds no samples/],
+    ['nan-f32.wav', 'AUDIO_NON_FINITE', /nan-f32\.wav: sample 9/],
+  ])('reports %s as %s', async (name, code, message) => {
+    const error = await decode(name).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code });
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('reports a directory and an odd-length raw file with coded errors', async () => {
+    await expect(decode('')).rejects.toMatchObject({ code: 'AUDIO_UNREADABLE' });
+    await expect(decode('truncated.wav', { raw: { sampleFormat: 's24le', channels: 1, sampleRateHz: 8000 } })).rejects.toMatchObject({
+      code: 'AUDIO_TRUNCATED', // 2000 bytes is not a whole number of 3-byte samples
+    });
+  });
+});
