@@ -60,7 +60,7 @@ export function featuresCommand(): Command {
     .addOption(new Option('--precision <digits>', 'significant digits printed').argParser(integer('--precision')).default(7))
     .action(async (file: string, options: FeaturesOptions, command: Command) => {
       if (options.raw !== undefined && options.rawRate === undefined) {
-        command.error('error: --raw needs --raw-rate (the sample rate of the headerless PCM)');
+        command.error('error: --raw needs --raw-rate (the sample rate of the headerless PCM)', { exitCode: 2 });
       }
       const config = frontEndConfig({ frames: { sampleRateHz: options.sampleRate }, cmn: { mode: options.cmn } });
       const raw =

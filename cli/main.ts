@@ -17,6 +17,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   program.addCommand(featuresCommand());
+  // Subcommands added whole do not inherit these settings: usage errors must reach main(), not exit.
+  for (const command of program.commands) command.exitOverride().showHelpAfterError();
   return program;
 }
 

@@ -26,6 +26,12 @@ export const ERROR_CODES = {
   AUDIO_NON_FINITE: 'AUDIO_NON_FINITE',
   /** The audio's sample rate is unusable (zero, absurd, or not the one agreed). */
   AUDIO_BAD_SAMPLE_RATE: 'AUDIO_BAD_SAMPLE_RATE',
+  /** A model file is malformed, truncated, or inconsistent; the message names the field and value. */
+  MODEL_INVALID: 'MODEL_INVALID',
+  /** A transcript or grammar uses a word the model does not know. */
+  UNKNOWN_WORD: 'UNKNOWN_WORD',
+  /** Training data is missing, empty or unusable. */
+  DATA_INVALID: 'DATA_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

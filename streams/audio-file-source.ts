@@ -154,7 +154,7 @@ async function openAudio(path: string, options: AudioFileOptions): Promise<Decod
   const name = basename(path);
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await readFile(path));
+    bytes = await readFile(path); // a Buffer is a Uint8Array: no copy of the file
   } catch (error) {
     throw unreadable(path, error);
   }

@@ -1,0 +1,91 @@
+/**
+ * Diagonal-covariance Gaussian mixture in scoring form: the emission model of an HMM state.
+ * Scoring a frame costs K × D multiply-adds and one log-sum-exp, with nothing allocated:
+ *
+ *   log p(x) = logsumexp_k [ g_k − ½ Σ_d (x_d − μ_kd)² · λ_kd ]
+ *   g_k = log w_k − ½ (D log 2π + Σ_d log σ²_kd),   λ_kd = 1 / σ²_kd
+ *
+ * The training form (weights, means, variances) is kept beside the scoring form so models can
+ * be saved, re-estimated and split.
+ */
+import { LOG_2PI, LOG_ZERO } from '../math/log-space.ts';
+
+export interface DiagonalGmmParameters {
+  /** Component weights, summing to 1. Length K. */
+  readonly weights: ArrayLike<number>;
+  /** Row-major K × D means. */
+  readonly means: ArrayLike<number>;
+  /** Row-major K × D variances, all > 0. */
+  readonly variances: ArrayLike<number>;
+}
+
+export class DiagonalGmm {
+  readonly components: number;
+  readonly dim: number;
+  readonly weights: Float64Array;
+  readonly means: Float64Array;
+  readonly variances: Float64Array;
+  /** 1 / σ², row-major K × D. */
+  readonly inverseVariances: Float64Array;
+  /** g_k: log weight plus the Gaussian's log normaliser. */
+  readonly logConstants: Float64Array;
+  /** Per-component scores of the last frame scored (reused). */
+  private readonly scratch: Float64Array;
+
+  constructor(dim: number, parameters: DiagonalGmmParameters) {
+    const components = parameters.weights.length;
+    if (components < 1 || parameters.means.length !== components * dim || parameters.variances.length !== components * dim) {
+      throw new RangeError(
+        `DiagonalGmm: ${components} weights need ${components * dim} means and variances; got ${parameters.means.length} and ${parameters.variances.length}`,
+      );
+    }
+    this.components = components;
+    this.dim = dim;
+    this.weights = Float64Array.from(parameters.weights);
+    this.means = Float64Array.from(parameters.means);
+    this.variances = Float64Array.from(parameters.variances);
+    this.inverseVariances = new Float64Array(components * dim);
+    this.logConstants = new Float64Array(components);
+    this.scratch = new Float64Array(components);
+    for (let k = 0; k < components; k++) {
+      let logDet = 0;
+      for (let d = 0; d < dim; d++) {
+        const variance = this.variances[k * dim + d];
+        if (!(variance > 0)) throw new RangeError(`DiagonalGmm: variance [${k}][${d}] must be > 0; got ${variance}`);
+        this.inverseVariances[k * dim + d] = 1 / variance;
+        logDet += Math.log(variance);
+      }
+      const weight = this.weights[k];
+      this.logConstants[k] = (weight > 0 ? Math.log(weight) : LOG_ZERO) - 0.5 * (dim * LOG_2PI + logDet);
+    }
+  }
+
+  /** Writes log(w_k N(x; μ_k, Σ_k)) for every component into out[0..K). x starts at `offset`. */
+  componentLogLikelihoods(x: ArrayLike<number>, offset: number, out: Float64Array): void {
+    const { dim, means, inverseVariances, logConstants } = this;
+    for (let k = 0, row = 0; k < this.components; k++, row += dim) {
+      let quadratic = 0;
+      for (let d = 0; d < dim; d++) {
+        const diff = x[offset + d] - means[row + d];
+        quadratic += diff * diff * inverseVariances[row + d];
+      }
+      out[k] = logConstants[k] - 0.5 * quadratic;
+    }
+  }
+
+  /** log p(x) of the frame that starts at x[offset]. Allocation-free. */
+  logLikelihood(x: ArrayLike<number>, offset = 0): number {
+    const scores = this.scratch;
+    this.componentLogLikelihoods(x, offset, scores);
+    let max = LOG_ZERO;
+    for (let k = 0; k < this.components; k++) if (scores[k] > max) max = scores[k];
+    if (max === LOG_ZERO) return LOG_ZERO;
+    let sum = 0;
+    for (let k = 0; k < this.components; k++) sum += Math.exp(scores[k] - max);
+    return max + Math.log(sum);
+  }
+
+  toParameters(): { weights: number[]; means: number[]; variances: number[] } {
+    return { weights: Array.from(this.weights), means: Array.from(this.means), variances: Array.from(this.variances) };
+  }
+}
