@@ -35,4 +35,31 @@ export {
   validateFrontEndConfig,
   type FrontEndConfig,
   type FrontEndOverrides,
+  type FrontEndOptions,
 } from './features/front-end.ts';
+export { DiagonalGmm, type DiagonalGmmParameters } from './acoustic/diagonal-gmm.ts';
+export { FullGmm, type FullGmmParameters } from './acoustic/full-gmm.ts';
+export { LOG_ZERO, logAdd, logSumExp } from './math/log-space.ts';
+export { SeededRandom } from './math/random.ts';
+export { leftToRightHmm, setSelfLoop, spell, type Lexicon, type UnitHmm } from './graph/unit-hmm.ts';
+export { buildUtteranceGraph, type UtteranceGraph, type UtteranceGraphOptions } from './graph/utterance-graph.ts';
+export { DIGIT_PHONE_COUNTS, DIGIT_WORDS, SILENCE_UNIT, wholeWordTopology, type WholeWordTopology } from './graph/whole-word-topology.ts';
+export { unitStateBases, unitsByName, type ModelProvenance, type SpeechModel } from './io/speech-model.ts';
+export { MODEL_FORMAT, MODEL_FORMAT_VERSION, parseModel, serializeModel } from './io/model-format.ts';
+export { emissionScores } from './scoring/emission-matrix.ts';
+export { viterbiAlign, type ViterbiAlignment } from './search/viterbi-alignment.ts';
+export { IsolatedWordClassifier, type WordScore } from './search/isolated-word-classifier.ts';
+export { DiagonalGmmAccumulator, FullGmmAccumulator, splitGmm, type EstimationStats } from './training/gmm-accumulator.ts';
+export { globalMoments, trainGmm, type GmmTrainingOptions, type GmmTrainingResult } from './training/gmm-em.ts';
+export { kMeans } from './training/kmeans.ts';
+export { forwardBackward, sequenceLogLikelihood, type ForwardBackwardResult } from './training/forward-backward.ts';
+export {
+  HmmTrainer,
+  type HmmTrainingOptions,
+  type HmmTopology,
+  type PassReport,
+  type TrainingPass,
+  type TrainingUtterance,
+} from './training/hmm-training.ts';
+export { RecognitionScorer, alignWords, countErrors, formatReport, type AlignedPair, type RecognitionReport } from './eval/word-alignment.ts';
+export { svgLinePlot, type PlotSeries } from './eval/svg-line-plot.ts';

@@ -15,6 +15,7 @@ import {
   type FrameBlock,
   type FramerConfig,
   type FrontEndConfig,
+  type FrontEndOptions,
   type ResamplerQuality,
 } from '../src/index.ts';
 import { stepperOperator } from './stepper-operator.ts';
@@ -139,7 +140,7 @@ export function frames(config: FramerConfig): OperatorFunction<AudioChunk, Frame
 /** Windowed frames → feature frames (MFCC, CMN, deltas). */
 export function features(
   config: FrontEndConfig = DEFAULT_FRONT_END_CONFIG,
-  options: { cmnPriorMean?: ArrayLike<number> } = {},
+  options: FrontEndOptions = {},
 ): OperatorFunction<FrameBlock, FrameBlock> {
   return stepperOperator(() => new FeatureStage(config, options), isEmptyBlock);
 }
@@ -147,7 +148,7 @@ export function features(
 /** Audio at any rate → feature frames: resample, frames, features. */
 export function frontEnd(
   config: FrontEndConfig = DEFAULT_FRONT_END_CONFIG,
-  options: { cmnPriorMean?: ArrayLike<number>; resamplerQuality?: ResamplerQuality } = {},
+  options: FrontEndOptions & { resamplerQuality?: ResamplerQuality } = {},
 ): OperatorFunction<AudioChunk, FrameBlock> {
   return pipe(
     resample(config.frames.sampleRateHz, options.resamplerQuality),

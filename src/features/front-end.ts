@@ -10,7 +10,7 @@
  * starts a new stream (live CMN keeps its running mean). The same samples split into any chunks
  * give bit-identical features.
  */
-import { checkKnownFields, checkObject } from '../config.ts';
+import { checkKnownFields, checkNumber, checkObject } from '../config.ts';
 import { BeamlineError, ERROR_CODES } from '../errors.ts';
 import { concatBlocks, type FrameBlock } from '../frames/frame-block.ts';
 import { DEFAULT_FRAMER_CONFIG, Framer, frameGeometry, validateFramerConfig, type FramerConfig } from '../frames/framer.ts';
@@ -66,6 +66,18 @@ export function validateFrontEndConfig(value: unknown, owner = 'frontEnd'): Fron
  * Windowed frames → feature frames: MFCC → CMN → deltas. The part of the front end after the
  * framer, kept separate so a stream can frame and extract in different operators.
  */
+/** Per-instance options that are not part of the model's configuration. */
+export interface FrontEndOptions {
+  /** Starting mean of live CMN (from the model). */
+  readonly cmnPriorMean?: ArrayLike<number>;
+  /**
+   * Vocal-tract-length perturbation for training-data augmentation: the mel filterbank is laid
+   * out as if the sample rate were `vtlpWarp` times the real one, which scales every filter's
+   * frequency by 1 / vtlpWarp (a shorter or longer vocal tract). Default 1 (no warp). Range 0.7–1.3.
+   */
+  readonly vtlpWarp?: number;
+}
+
 export class FeatureStage {
   readonly config: FrontEndConfig;
   /** Values per output frame. */
@@ -77,10 +89,11 @@ export class FeatureStage {
   private readonly deltas: DeltaStage;
   private finished = false;
 
-  constructor(config: FrontEndConfig = DEFAULT_FRONT_END_CONFIG, options: { cmnPriorMean?: ArrayLike<number> } = {}) {
+  constructor(config: FrontEndConfig = DEFAULT_FRONT_END_CONFIG, options: FrontEndOptions = {}) {
     this.config = validateFrontEndConfig(config);
     this.inputWidth = frameGeometry(this.config.frames).fftSize;
-    this.mfcc = new MfccExtractor(this.config.frames.sampleRateHz, this.inputWidth, this.config.mfcc);
+    const warp = checkNumber('frontEndOptions', 'vtlpWarp', options.vtlpWarp ?? 1, 0.7, 1.3);
+    this.mfcc = new MfccExtractor(this.config.frames.sampleRateHz * warp, this.inputWidth, this.config.mfcc);
     this.cmn = new CmnStage(this.mfcc.width, this.config.cmn, options.cmnPriorMean);
     this.deltas = new DeltaStage(this.mfcc.width, this.config.deltas);
     this.width = this.deltas.width;
@@ -119,7 +132,7 @@ export class FrontEnd {
   private readonly framer: Framer;
   private readonly features: FeatureStage;
 
-  constructor(config: FrontEndConfig = DEFAULT_FRONT_END_CONFIG, options: { cmnPriorMean?: ArrayLike<number> } = {}) {
+  constructor(config: FrontEndConfig = DEFAULT_FRONT_END_CONFIG, options: FrontEndOptions = {}) {
     this.features = new FeatureStage(config, options);
     this.config = this.features.config;
     this.framer = new Framer(this.config.frames);
@@ -147,8 +160,8 @@ export class FrontEnd {
 }
 
 /** Batch helper: the features of a whole utterance. */
-export function computeFeatures(samples: Float32Array, config: FrontEndConfig = DEFAULT_FRONT_END_CONFIG): FrameBlock {
-  const frontEnd = new FrontEnd(config);
+export function computeFeatures(samples: Float32Array, config: FrontEndConfig = DEFAULT_FRONT_END_CONFIG, options: FrontEndOptions = {}): FrameBlock {
+  const frontEnd = new FrontEnd(config, options);
   const head = frontEnd.push(samples);
   return concatBlocks([head, frontEnd.finish()], frontEnd.width);
 }

@@ -1,0 +1,253 @@
+/**
+ * Embedded training of unit HMMs from transcripts without time marks, the classic recipe:
+ *
+ *   1. flat start: every state's GMM is one Gaussian with the global mean and variance;
+ *   2. an equal-length first alignment: each utterance's frames are shared equally among the
+ *      states of its words (silence left out), and the GMMs and transitions estimated from it;
+ *   3. passes of Viterbi training (realign with the current model, re-estimate) and/or
+ *      Baum-Welch (forward-backward occupancies) over each utterance's word models joined with
+ *      optional silence, growing the mixtures by splitting between passes (1 → 2 → 4 → …).
+ *
+ * Every pass reports the total log-likelihood of the data, so a run can be plotted and checked.
+ */
+import { DiagonalGmm } from '../acoustic/diagonal-gmm.ts';
+import { BeamlineError, ERROR_CODES } from '../errors.ts';
+import type { FrameBlock } from '../frames/frame-block.ts';
+import { buildUtteranceGraph, type UtteranceGraph } from '../graph/utterance-graph.ts';
+import { setSelfLoop, spell, type Lexicon, type UnitHmm } from '../graph/unit-hmm.ts';
+import { unitStateBases } from '../io/speech-model.ts';
+import { LOG_ZERO } from '../math/log-space.ts';
+import { emissionScores } from '../scoring/emission-matrix.ts';
+import { viterbiAlign } from '../search/viterbi-alignment.ts';
+import { forwardBackward } from './forward-backward.ts';
+import { DiagonalGmmAccumulator, splitGmm, type EstimationStats } from './gmm-accumulator.ts';
+import { globalMoments } from './gmm-em.ts';
+
+export interface TrainingUtterance {
+  /** Where it came from, for messages. */
+  readonly id: string;
+  readonly features: FrameBlock;
+  readonly words: readonly string[];
+}
+
+export type PassMethod = 'viterbi' | 'baum-welch';
+
+export interface TrainingPass {
+  /** Mixture components per state during this pass (never fewer than before). */
+  readonly components: number;
+  readonly method: PassMethod;
+}
+
+export interface HmmTrainingOptions {
+  /** The passes after the equal-length alignment, in order. */
+  readonly passes: readonly TrainingPass[];
+  /** Probability of each optional silence in the utterance graphs. Default 0.5. */
+  readonly silenceProbability?: number;
+  /** Variance floor as a fraction of the global variance. Default 0.01. */
+  readonly varianceFloorFraction?: number;
+  /** Lowest and highest self-loop probability a state may get. Default [0.05, 0.95]. */
+  readonly selfLoopRange?: readonly [number, number];
+  /** Baum-Welch: frame-state occupancies below this are skipped (they add nothing visible). Default 1e-4. */
+  readonly occupancyThreshold?: number;
+}
+
+export interface PassReport {
+  /** 0 for the equal-length alignment, then 1, 2, … */
+  readonly pass: number;
+  readonly method: PassMethod | 'equal-alignment';
+  readonly components: number;
+  /** Total log-likelihood of the training data under the model the pass started from (Viterbi: best-path scores). */
+  readonly logLikelihood: number;
+  /** Log-likelihood per frame, comparable across data sets. */
+  readonly logLikelihoodPerFrame: number;
+  /** Utterances no path of the graph could explain (too short for their words). */
+  readonly skippedUtterances: number;
+  readonly stats: EstimationStats;
+}
+
+export interface HmmTopology {
+  /** Every unit, silence included, with emissions numbered 0..N−1 unit by unit. */
+  readonly units: readonly UnitHmm[];
+  readonly silenceUnit: string;
+  readonly lexicon: Lexicon;
+}
+
+interface PreparedUtterance {
+  readonly utterance: TrainingUtterance;
+  readonly graph: UtteranceGraph;
+  /** The graph's states without optional silence, for the equal-length alignment. */
+  readonly wordStates: number[];
+}
+
+export class HmmTrainer {
+  readonly topology: HmmTopology;
+  gmms: DiagonalGmm[];
+  private readonly options: Required<HmmTrainingOptions>;
+  private readonly prepared: PreparedUtterance[];
+  private readonly dim: number;
+  private readonly varianceFloor: Float64Array;
+  private readonly stateCount: number;
+  readonly reports: PassReport[] = [];
+
+  constructor(topology: HmmTopology, utterances: readonly TrainingUtterance[], options: HmmTrainingOptions) {
+    this.topology = topology;
+    this.options = {
+      silenceProbability: 0.5,
+      varianceFloorFraction: 0.01,
+      selfLoopRange: [0.05, 0.95],
+      occupancyThreshold: 1e-4,
+      ...options,
+    };
+    if (utterances.length === 0) throw new BeamlineError(ERROR_CODES.DATA_INVALID, 'training needs at least one utterance');
+    this.dim = utterances[0].features.width;
+    const units = new Map(topology.units.map((unit) => [unit.name, unit]));
+    const silence = units.get(topology.silenceUnit);
+    if (silence === undefined) throw new BeamlineError(ERROR_CODES.MODEL_INVALID, `no silence unit named ${JSON.stringify(topology.silenceUnit)}`);
+    const bases = unitStateBases(topology.units);
+    this.stateCount = topology.units.reduce((sum, unit) => sum + unit.emissions.length, 0);
+    this.prepared = utterances.map((utterance) => {
+      if (utterance.features.width !== this.dim) {
+        throw new BeamlineError(ERROR_CODES.DATA_INVALID, `${utterance.id}: features are ${utterance.features.width} wide, others ${this.dim}`);
+      }
+      const words = utterance.words.map((word) => spell([word], topology.lexicon, units));
+      const graph = buildUtteranceGraph(words, silence, bases, { silenceProbability: this.options.silenceProbability });
+      const wordStates: number[] = [];
+      for (let s = 0; s < graph.stateCount; s++) if (graph.wordOf[s] >= 0) wordStates.push(s);
+      return { utterance, graph, wordStates };
+    });
+    const all = this.prepared.flatMap(({ utterance }) => [utterance.features]);
+    const total = all.reduce((sum, block) => sum + block.count, 0);
+    const joined = new Float64Array(total * this.dim);
+    let offset = 0;
+    for (const block of all) {
+      joined.set(block.data.subarray(0, block.count * this.dim), offset);
+      offset += block.count * this.dim;
+    }
+    const { mean, variance } = globalMoments(joined, total, this.dim);
+    this.varianceFloor = variance.map((v) => v * this.options.varianceFloorFraction);
+    // Flat start: every state is the global Gaussian.
+    this.gmms = Array.from({ length: this.stateCount }, () => new DiagonalGmm(this.dim, { weights: [1], means: mean, variances: variance }));
+  }
+
+  /** Runs the equal-length alignment and every configured pass; `onPass` hears each report. */
+  train(onPass?: (report: PassReport) => void): PassReport[] {
+    const first = this.equalAlignment();
+    onPass?.(first);
+    this.options.passes.forEach((pass, index) => {
+      const report = this.runPass(index + 1, pass);
+      onPass?.(report);
+    });
+    return this.reports;
+  }
+
+  private totalFrames(): number {
+    return this.prepared.reduce((sum, p) => sum + p.utterance.features.count, 0);
+  }
+
+  private newAccumulators(): DiagonalGmmAccumulator[] {
+    return this.gmms.map((gmm) => new DiagonalGmmAccumulator(gmm.components, this.dim));
+  }
+
+  /** Step 2 of the recipe: frames shared equally among each utterance's word states. */
+  equalAlignment(): PassReport {
+    const accumulators = this.newAccumulators();
+    const transitions = new Float64Array(2 * this.stateCount);
+    let skipped = 0;
+    let logLikelihood = 0;
+    for (const { utterance, graph, wordStates } of this.prepared) {
+      const T = utterance.features.count;
+      const N = wordStates.length;
+      if (T < N) {
+        skipped++;
+        continue;
+      }
+      let previous = -1;
+      for (let t = 0; t < T; t++) {
+        const state = wordStates[Math.floor((t * N) / T)];
+        const emission = graph.emissions[state];
+        logLikelihood += accumulators[emission].addSoft(this.gmms[emission], utterance.features.data, t * this.dim);
+        if (previous >= 0) transitions[2 * graph.unitStateOf[previous] + (previous === state ? 0 : 1)]++;
+        previous = state;
+      }
+      transitions[2 * graph.unitStateOf[previous] + 1]++;
+    }
+    const stats = this.reestimate(accumulators, transitions);
+    return this.report({ pass: 0, method: 'equal-alignment', components: 1, logLikelihood, skippedUtterances: skipped, stats });
+  }
+
+  private runPass(pass: number, { components, method }: TrainingPass): PassReport {
+    if (components > this.gmms[0].components) this.gmms = this.gmms.map((gmm) => splitGmm(gmm, components));
+    const accumulators = this.newAccumulators();
+    const transitions = new Float64Array(2 * this.stateCount);
+    let logLikelihood = 0;
+    let skipped = 0;
+    for (const { utterance, graph } of this.prepared) {
+      const T = utterance.features.count;
+      const scores = emissionScores(graph, utterance.features, this.gmms);
+      const S = graph.stateCount;
+      if (method === 'viterbi') {
+        const alignment = viterbiAlign(graph, scores, T);
+        if (alignment.logLikelihood === LOG_ZERO) {
+          skipped++;
+          continue;
+        }
+        logLikelihood += alignment.logLikelihood;
+        for (let t = 0; t < T; t++) {
+          const state = alignment.states[t];
+          const emission = graph.emissions[state];
+          accumulators[emission].addSoft(this.gmms[emission], utterance.features.data, t * this.dim);
+          if (t > 0) {
+            const previous = alignment.states[t - 1];
+            transitions[2 * graph.unitStateOf[previous] + (previous === state ? 0 : 1)]++;
+          }
+        }
+        transitions[graph.finalTransition[alignment.states[T - 1]]]++;
+        continue;
+      }
+      const result = forwardBackward(graph, scores, T);
+      if (result.logLikelihood === LOG_ZERO) {
+        skipped++;
+        continue;
+      }
+      logLikelihood += result.logLikelihood;
+      for (let t = 0; t < T; t++) {
+        for (let s = 0; s < S; s++) {
+          const occupancy = result.stateOccupancy[t * S + s];
+          if (occupancy < this.options.occupancyThreshold) continue;
+          const emission = graph.emissions[s];
+          accumulators[emission].addSoft(this.gmms[emission], utterance.features.data, t * this.dim, occupancy);
+        }
+      }
+      for (let a = 0; a < result.arcOccupancy.length; a++) transitions[graph.arcTransition[a]] += result.arcOccupancy[a];
+      for (let s = 0; s < S; s++) if (graph.finalTransition[s] >= 0) transitions[graph.finalTransition[s]] += result.finalOccupancy[s];
+    }
+    const stats = this.reestimate(accumulators, transitions);
+    return this.report({ pass, method, components, logLikelihood, skippedUtterances: skipped, stats });
+  }
+
+  private reestimate(accumulators: DiagonalGmmAccumulator[], transitions: Float64Array): EstimationStats {
+    const stats: EstimationStats = { flooredVariances: 0, collapsedComponents: 0 };
+    this.gmms = this.gmms.map((gmm, i) => {
+      const estimated = accumulators[i].estimate({ varianceFloor: this.varianceFloor }, gmm);
+      stats.flooredVariances += estimated.stats.flooredVariances;
+      stats.collapsedComponents += estimated.stats.collapsedComponents;
+      return estimated.gmm;
+    });
+    const [low, high] = this.options.selfLoopRange;
+    let id = 0;
+    for (const unit of this.topology.units) {
+      for (let j = 0; j < unit.emissions.length; j++, id++) {
+        const stay = transitions[2 * id];
+        const leave = transitions[2 * id + 1];
+        if (stay + leave > 0) setSelfLoop(unit, j, Math.min(high, Math.max(low, stay / (stay + leave))));
+      }
+    }
+    return stats;
+  }
+
+  private report(fields: Omit<PassReport, 'logLikelihoodPerFrame'>): PassReport {
+    const report = { ...fields, logLikelihoodPerFrame: fields.logLikelihood / this.totalFrames() };
+    this.reports.push(report);
+    return report;
+  }
+}
