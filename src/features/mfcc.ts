@@ -89,7 +89,7 @@ export class MfccExtractor {
     if (built.melFilterBank === undefined || built.barkScale === undefined) {
       throw new Error('Meyda did not build a mel filterbank; the installed meyda version is not supported');
     }
-    this.melFilterBank = maskFilterBank(built.melFilterBank, sampleRateHz, fftSize, Number(process.env.LOWF ?? 0), Number(process.env.HIGHF ?? sampleRateHz / 2));
+    this.melFilterBank = built.melFilterBank;
     this.barkScale = built.barkScale;
   }
 
@@ -128,12 +128,3 @@ export class MfccExtractor {
   }
 }
 
-/** A copy of the filterbank with zero weight on the FFT bins outside [lowHz, highHz]. */
-function maskFilterBank(bank: number[][], sampleRateHz: number, fftSize: number, lowHz: number, highHz: number): number[][] {
-  return bank.map((filter) =>
-    filter.map((weight, bin) => {
-      const frequency = (bin * sampleRateHz) / fftSize;
-      return frequency < lowHz || frequency > highHz ? 0 : weight;
-    }),
-  );
-}
