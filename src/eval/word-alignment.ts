@@ -114,7 +114,7 @@ export class RecognitionScorer {
       accuracy: percent(hits - insertions, n),
       wordErrorRate: percent(substitutions + deletions + insertions, n),
       sentenceErrorRate: percent(this.sentenceErrors, this.sentences),
-      confusion: structuredClone(this.confusion),
+      confusion: Object.fromEntries(Object.entries(this.confusion).map(([row, counts]) => [row, { ...counts }])),
     };
   }
 }
