@@ -5,6 +5,8 @@
 import { Command, CommanderError } from 'commander';
 import { isBeamlineError } from '../src/index.ts';
 import { featuresCommand } from './features-command.ts';
+import { evalCommand } from './eval-command.ts';
+import { trainCommand } from './train-command.ts';
 
 /** Exit codes: 1 bad data or configuration (message carries the stable code), 2 usage. */
 export const EXIT_DATA_ERROR = 1;
@@ -17,6 +19,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   program.addCommand(featuresCommand());
+  program.addCommand(trainCommand());
+  program.addCommand(evalCommand());
   // Subcommands added whole do not inherit these settings: usage errors must reach main(), not exit.
   for (const command of program.commands) command.exitOverride().showHelpAfterError();
   return program;

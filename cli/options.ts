@@ -1,0 +1,62 @@
+/** Argument parsers and data-location defaults shared by the subcommands. */
+import { InvalidArgumentError } from 'commander';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { BeamlineError, ERROR_CODES } from '../src/index.ts';
+
+export function positiveInteger(name: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError(`${name} must be a positive integer.`);
+    return parsed;
+  };
+}
+
+export function nonNegativeInteger(name: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`${name} must be a whole number ≥ 0.`);
+    return parsed;
+  };
+}
+
+/** "5-49" → [5, 49]. */
+export function indexRange(value: string): [number, number] {
+  const match = /^(\d+)-(\d+)$/.exec(value.trim());
+  if (!match || Number(match[1]) > Number(match[2])) throw new InvalidArgumentError('expected a range like 5-49.');
+  return [Number(match[1]), Number(match[2])];
+}
+
+/** "a,b,c" → ["a", "b", "c"]. */
+export function list(value: string): string[] {
+  return value.split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+/** "0.9,1.1" → [0.9, 1.1]. */
+export function numberList(name: string) {
+  return (value: string): number[] =>
+    list(value).map((item) => {
+      const parsed = Number(item);
+      if (!Number.isFinite(parsed)) throw new InvalidArgumentError(`${name} must be numbers separated by commas.`);
+      return parsed;
+    });
+}
+
+/**
+ * Where FSDD is read from when no folder is given: $BEAMLINE_FSDD, else the data folder beside
+ * this repository (../shared/data/fsdd), as the project's workspace lays it out.
+ */
+export function defaultFsddDir(): string {
+  return process.env.BEAMLINE_FSDD ?? fileURLToPath(new URL('../../shared/data/fsdd', import.meta.url));
+}
+
+export function fsddDirOrExplain(dir: string | undefined): string {
+  const chosen = dir ?? defaultFsddDir();
+  if (!existsSync(chosen)) {
+    throw new BeamlineError(
+      ERROR_CODES.DATA_INVALID,
+      `no FSDD folder at ${chosen}: pass --fsdd DIR or set BEAMLINE_FSDD (the folder holding FSDD's recordings/)`,
+    );
+  }
+  return chosen;
+}
