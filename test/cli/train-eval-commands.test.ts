@@ -1,0 +1,67 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../cli/main.ts';
+import { defaultFsddDir } from '../../cli/options.ts';
+import { parseModel } from '../../src/io/model-format.ts';
+
+const fsdd = defaultFsddDir();
+const missing = !existsSync(fsdd);
+if (missing) console.warn(`skipping the train/eval command tests: no FSDD data at ${fsdd} (set BEAMLINE_FSDD)`);
+
+async function beamline(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  try {
+    return { code: await main(args), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+describe.skipIf(missing)('beamline train and eval on FSDD', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'beamline-train-'));
+  const model = join(dir, 'theo.json');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('trains a small model, writing the model, its curve and the log-likelihood of every pass', async () => {
+    const { code, stderr } = await beamline(
+      'train', '--fsdd', fsdd, '--speakers', 'theo', '--indices', '5-29', '--mixtures', '2', '--iterations', '3',
+      '--baum-welch', '1', '--vtlp', '', '--out', model, '--name', 'theo-test',
+    );
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/pass  0 equal-alignment/);
+    expect(stderr).toMatch(/pass  7 baum-welch\s+2 components\s+log-likelihood/);
+    const parsed = parseModel(readFileSync(model, 'utf8'), model);
+    expect(parsed.name).toBe('theo-test');
+    expect(parsed.gmms[0].components).toBe(2);
+    expect(parsed.provenance.data).toContain('speakers theo, indices 5-29 (250 recordings)');
+    expect(readFileSync(model.replace(/\.json$/, '.svg'), 'utf8')).toContain('<svg');
+  }, 120_000);
+
+  it('evaluates it on the same speaker\'s test split, as text and as JSON', async () => {
+    const text = await beamline('eval', fsdd, '--model', model, '--speakers', 'theo', '--indices', '0-4');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/WORD: %Corr=\d+\.\d\d, Acc=\d+\.\d\d \[H=\d+, D=0, S=\d+, I=0, N=50\]/);
+    expect(text.stdout).toContain('Confusion matrix');
+    const json = await beamline('eval', fsdd, '--model', model, '--speakers', 'theo', '--indices', '0-4', '--format', 'json');
+    const result = JSON.parse(json.stdout) as { files: number; report: { percentCorrect: number; referenceWords: number } };
+    expect(result.files).toBe(50);
+    expect(result.report.referenceWords).toBe(50);
+    // A speaker-dependent model from 250 recordings recognises most of the speaker's test words.
+    expect(result.report.percentCorrect).toBeGreaterThan(80);
+  }, 120_000);
+
+  it('reports a missing model and a missing data folder with coded errors', async () => {
+    const noModel = await beamline('eval', fsdd, '--model', join(dir, 'none.json'));
+    expect(noModel.code).toBe(1);
+    expect(noModel.stderr).toMatch(/^beamline: MODEL_INVALID: .*none\.json: cannot read the model file \(ENOENT\)/);
+    const noData = await beamline('eval', join(dir, 'nowhere'), '--model', model);
+    expect(noData.code).toBe(1);
+    expect(noData.stderr).toMatch(/^beamline: DATA_INVALID: no FSDD folder at .*nowhere/);
+  });
+});
