@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { isBeamlineError } from '../src/index.ts';
 import { featuresCommand } from './features-command.ts';
+import { classifyCommand } from './classify-command.ts';
 import { evalCommand } from './eval-command.ts';
 import { trainCommand } from './train-command.ts';
 
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   program.addCommand(featuresCommand());
   program.addCommand(trainCommand());
   program.addCommand(evalCommand());
+  program.addCommand(classifyCommand());
   // Subcommands added whole do not inherit these settings: usage errors must reach main(), not exit.
   for (const command of program.commands) command.exitOverride().showHelpAfterError();
   return program;

@@ -26,6 +26,7 @@ import { DEFAULT_MODEL_PATH, saveModel } from '../streams/model-file.ts';
 import { audioFile } from '../streams/audio-file-source.ts';
 import { resample } from '../streams/front-end-operators.ts';
 import { lastValueFrom, toArray } from 'rxjs';
+import { evaluate } from './eval-command.ts';
 import { fsddDirOrExplain, indexRange, list, nonNegativeInteger, numberList, positiveInteger } from './options.ts';
 
 export interface TrainOptions {
@@ -43,6 +44,8 @@ export interface TrainOptions {
   baumWelch: number;
   statesPerPhone: number;
   vtlp: number[];
+  /** FSDD indices to measure the trained model on, recorded in its provenance (e.g. [0, 4]). */
+  testIndices?: [number, number];
   quiet?: boolean;
 }
 
@@ -127,7 +130,7 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
   });
   const cmnPriorMean = await cmnPrior(entries, config);
   const seconds = (performance.now() - started) / 1000;
-  const model: SpeechModel = {
+  let model: SpeechModel = {
     name: options.name,
     frontEnd: config,
     units: topology.units,
@@ -145,6 +148,18 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
       notes: `VTLP warps ${warps.join(', ')}; ${passes.length} passes after the equal-length alignment; trained in ${seconds.toFixed(0)} s on one core`,
     },
   };
+  if (options.testIndices !== undefined && options.transcripts === undefined) {
+    const testEntries = await fsddCorpus(fsddDirOrExplain(options.fsdd), {
+      ...(options.speakers ? { speakers: options.speakers } : {}),
+      ...(options.excludeSpeakers ? { excludeSpeakers: options.excludeSpeakers } : {}),
+      indices: options.testIndices,
+    });
+    const { report, speakers } = await evaluate(model, testEntries, true);
+    const accuracy: Record<string, string> = { [`FSDD index ${options.testIndices.join('-')} (${testEntries.length} files)`]: `${report.percentCorrect.toFixed(1)}%` };
+    for (const [speaker, result] of Object.entries(speakers)) accuracy[speaker] = `${result.percentCorrect.toFixed(1)}%`;
+    log(`accuracy on FSDD index ${options.testIndices.join('-')}: ${report.percentCorrect.toFixed(1)}%`);
+    model = { ...model, provenance: { ...model.provenance, accuracy } };
+  }
   return { model, reports: trainer.reports, seconds };
 }
 
@@ -164,7 +179,8 @@ export function trainCommand(): Command {
     .option('--iterations <n>', 'Viterbi passes at each mixture size', positiveInteger('--iterations'), 3)
     .option('--baum-welch <n>', 'Baum-Welch passes at the end', nonNegativeInteger('--baum-welch'), 2)
     .option('--states-per-phone <n>', 'HMM states per phone of each word', positiveInteger('--states-per-phone'), 3)
-    .option('--vtlp <warps>', 'extra copies of the data with vocal-tract-length warps, e.g. 0.9,1.1 ("" for none)', numberList('--vtlp'), [0.9, 1.1])
+    .option('--vtlp <warps>', 'extra copies of the data with vocal-tract-length warps, e.g. 0.9,1.1', numberList('--vtlp'), [] as number[])
+    .option('--test-indices <range>', 'measure the model on these FSDD indices and record it in the provenance (e.g. 0-4)', indexRange)
     .action(async (options: TrainOptions) => {
       const { model, reports, seconds } = await train(options);
       await saveModel(options.out, model);
