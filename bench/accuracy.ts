@@ -5,7 +5,7 @@
  * With espeak-ng installed it also scores a synthetic set of female and child-like voices (no
  * such voice is in FSDD) to show what augmentation does for unseen voices.
  *
- *   npx tsx bench/accuracy.ts [--fsdd DIR] [--mixtures 4] [--vtlp 0.9,1.1] [--skip-loso]
+ *   npx tsx bench/accuracy.ts [--fsdd DIR] [--mixtures 4] [--vtlp 0.9,1.1] [--pad-silence 0.3] [--skip-loso]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     mixtures: { type: 'string', default: '4' },
     vtlp: { type: 'string', default: '' },
     'skip-loso': { type: 'boolean', default: false },
+    'pad-silence': { type: 'string', default: '0.3' },
   },
 });
 const fsdd = fsddDirOrExplain(values.fsdd);
@@ -40,11 +41,16 @@ const base: TrainOptions = {
   baumWelch: 2,
   statesPerPhone: 3,
   vtlp,
+  padSilence: Number(values['pad-silence']),
+  seed: 1,
   quiet: true,
 };
 
 const percent = (value: number): string => `${value.toFixed(1)}%`;
-console.log(`Isolated-digit accuracy: ${base.mixtures} Gaussians per state, VTLP warps ${vtlp.length ? vtlp.join(', ') : 'none'}, ${new Date().toISOString().slice(0, 10)}`);
+console.log(
+  `Isolated-digit accuracy: ${base.mixtures} Gaussians per state, VTLP warps ${vtlp.length ? vtlp.join(', ') : 'none'}, ` +
+    `silence padding up to ${base.padSilence} s, ${new Date().toISOString().slice(0, 10)}`,
+);
 
 const full = await train(base);
 const testSplit = await evaluate(full.model, await fsddCorpus(fsdd, { indices: [0, 4] }), true);

@@ -7,8 +7,12 @@ import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import {
+  DEFAULT_SILENCE_PADDING,
   DIGIT_PHONE_COUNTS,
   FrontEnd,
+  SeededRandom,
+  computeFeatures,
+  padWithSilence,
   HmmTrainer,
   frontEndConfig,
   svgLinePlot,
@@ -21,7 +25,7 @@ import {
   type TrainingPass,
   type TrainingUtterance,
 } from '../src/index.ts';
-import { fileFeatures, fsddCorpus, transcriptsCorpus, type CorpusEntry } from '../streams/corpus.ts';
+import { fileSamples, fsddCorpus, transcriptsCorpus, type CorpusEntry } from '../streams/corpus.ts';
 import { DEFAULT_MODEL_PATH, saveModel } from '../streams/model-file.ts';
 import { audioFile } from '../streams/audio-file-source.ts';
 import { resample } from '../streams/front-end-operators.ts';
@@ -44,6 +48,10 @@ export interface TrainOptions {
   baumWelch: number;
   statesPerPhone: number;
   vtlp: number[];
+  /** Longest random stretch of quiet noise added at each end of every training utterance, seconds (0: none). */
+  padSilence: number;
+  /** Seed of the augmentation's random numbers. */
+  seed: number;
   /** FSDD indices to measure the trained model on, recorded in its provenance (e.g. [0, 4]). */
   testIndices?: [number, number];
   quiet?: boolean;
@@ -107,13 +115,17 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
   log(`training on ${entries.length} recordings × ${warps.length} (VTLP warps ${warps.join(', ')}) = ${total} utterances`);
 
   const bar = options.quiet ? undefined : new cliProgress.SingleBar({ format: 'features |{bar}| {value}/{total} files  {eta}s left', stream: process.stderr }, cliProgress.Presets.shades_classic);
-  bar?.start(total, 0);
+  bar?.start(entries.length, 0);
+  const random = new SeededRandom(options.seed);
+  const padding = { ...DEFAULT_SILENCE_PADDING, maxSeconds: options.padSilence };
   const utterances: TrainingUtterance[] = [];
-  for (const warp of warps) {
-    for (const entry of entries) {
-      utterances.push({ id: entry.path, words: entry.words, features: await fileFeatures(entry.path, config, { vtlpWarp: warp }) });
-      bar?.increment();
+  for (const entry of entries) {
+    const samples = await fileSamples(entry.path, options.sampleRate);
+    for (const warp of warps) {
+      const audio = options.padSilence > 0 ? padWithSilence(samples, options.sampleRate, random, padding) : samples;
+      utterances.push({ id: entry.path, words: entry.words, features: computeFeatures(audio, config, { vtlpWarp: warp }) });
     }
+    bar?.increment();
   }
   bar?.stop();
 
@@ -145,7 +157,7 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
       command: `beamline ${process.argv.slice(2).join(' ')}`.trim(),
       date: new Date().toISOString().slice(0, 10),
       accuracy: {},
-      notes: `VTLP warps ${warps.join(', ')}; ${passes.length} passes after the equal-length alignment; trained in ${seconds.toFixed(0)} s on one core`,
+      notes: `VTLP warps ${warps.join(', ')}; silence padding up to ${options.padSilence} s per end; ${passes.length} passes after the equal-length alignment; trained in ${seconds.toFixed(0)} s on one core`,
     },
   };
   if (options.testIndices !== undefined && options.transcripts === undefined) {
@@ -180,6 +192,8 @@ export function trainCommand(): Command {
     .option('--baum-welch <n>', 'Baum-Welch passes at the end', nonNegativeInteger('--baum-welch'), 2)
     .option('--states-per-phone <n>', 'HMM states per phone of each word', positiveInteger('--states-per-phone'), 3)
     .option('--vtlp <warps>', 'extra copies of the data with vocal-tract-length warps, e.g. 0.9,1.1', numberList('--vtlp'), [] as number[])
+    .option('--pad-silence <seconds>', 'pad each training utterance with up to this much quiet noise at each end (0: none)', Number, 0.3)
+    .option('--seed <n>', 'seed of the augmentation', nonNegativeInteger('--seed'), 1)
     .option('--test-indices <range>', 'measure the model on these FSDD indices and record it in the provenance (e.g. 0-4)', indexRange)
     .action(async (options: TrainOptions) => {
       const { model, reports, seconds } = await train(options);

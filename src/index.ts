@@ -63,3 +63,4 @@ export {
 } from './training/hmm-training.ts';
 export { RecognitionScorer, alignWords, countErrors, formatReport, type AlignedPair, type RecognitionReport } from './eval/word-alignment.ts';
 export { svgLinePlot, type PlotSeries } from './eval/svg-line-plot.ts';
+export { DEFAULT_SILENCE_PADDING, padWithSilence, type SilencePadding } from './training/augment.ts';

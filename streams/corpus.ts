@@ -8,7 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { BeamlineError, ERROR_CODES, concatBlocks, type FrameBlock, type FrontEndConfig, type FrontEndOptions } from '../src/index.ts';
 import { audioFile } from './audio-file-source.ts';
-import { frontEnd } from './front-end-operators.ts';
+import { frontEnd, resample } from './front-end-operators.ts';
 
 export interface CorpusEntry {
   readonly path: string;
@@ -83,6 +83,18 @@ export async function transcriptsCorpus(tsvPath: string): Promise<CorpusEntry[]>
   });
   if (entries.length === 0) throw new BeamlineError(ERROR_CODES.DATA_INVALID, `${tsvPath}: no transcripts`);
   return entries;
+}
+
+/** A whole file's samples at `sampleRateHz` (decoded, mixed to mono, resampled). */
+export async function fileSamples(path: string, sampleRateHz: number): Promise<Float32Array> {
+  const chunks = await lastValueFrom(audioFile(path).pipe(resample(sampleRateHz), toArray()));
+  const samples = new Float32Array(chunks.reduce((sum, chunk) => sum + chunk.samples.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    samples.set(chunk.samples, offset);
+    offset += chunk.samples.length;
+  }
+  return samples;
 }
 
 /** The features of a whole file, through the decoder's own front end. */

@@ -24,6 +24,13 @@ export interface FramerConfig {
   readonly preEmphasis: number;
   /** Subtract each frame's mean before pre-emphasis. Default true (as Kaldi). */
   readonly removeDcOffset: boolean;
+  /**
+   * Peak of the triangular (TPDF) dither added to each frame, in 16-bit steps (1/32768). Default
+   * 1; 0 turns it off. It keeps digital silence (padding, a muted input) from reaching the log of
+   * zero energy, which no recording in training looks like. The noise is a fixed function of the
+   * frame index, so features stay reproducible and independent of chunking. Range 0–100.
+   */
+  readonly dither: number;
 }
 
 export const DEFAULT_FRAMER_CONFIG: FramerConfig = {
@@ -32,9 +39,10 @@ export const DEFAULT_FRAMER_CONFIG: FramerConfig = {
   frameShiftMs: 10,
   preEmphasis: 0.97,
   removeDcOffset: true,
+  dither: 1,
 };
 
-const FRAMER_FIELDS = ['sampleRateHz', 'frameLengthMs', 'frameShiftMs', 'preEmphasis', 'removeDcOffset'];
+const FRAMER_FIELDS = ['sampleRateHz', 'frameLengthMs', 'frameShiftMs', 'preEmphasis', 'removeDcOffset', 'dither'];
 
 export function validateFramerConfig(value: unknown, owner = 'frames'): FramerConfig {
   const config = checkObject(owner, value);
@@ -44,6 +52,7 @@ export function validateFramerConfig(value: unknown, owner = 'frames'): FramerCo
   checkNumber(owner, 'frameShiftMs', config.frameShiftMs, 1, length);
   checkNumber(owner, 'preEmphasis', config.preEmphasis, 0, 1);
   checkBoolean(owner, 'removeDcOffset', config.removeDcOffset);
+  checkNumber(owner, 'dither', config.dither, 0, 100);
   return config as unknown as FramerConfig;
 }
 
@@ -76,6 +85,7 @@ export class Framer {
   private pendingLength = 0;
   private framesEmitted = 0;
   private finished = false;
+  private ditherState = 0;
 
   constructor(config: Partial<FramerConfig> = {}) {
     this.config = validateFramerConfig({ ...DEFAULT_FRAMER_CONFIG, ...config });
@@ -103,7 +113,7 @@ export class Framer {
       width: this.fftSize,
       firstFrame: this.framesEmitted,
     };
-    for (let i = 0; i < available; i++) this.cutFrame(i * this.frameShift, block.data, i * this.fftSize);
+    for (let i = 0; i < available; i++) this.cutFrame(i * this.frameShift, this.framesEmitted + i, block.data, i * this.fftSize);
     const consumed = available * this.frameShift;
     this.pending.copyWithin(0, consumed, this.pendingLength);
     this.pendingLength -= consumed;
@@ -134,16 +144,32 @@ export class Framer {
     this.pendingLength = needed;
   }
 
-  /** DC removal, pre-emphasis, window; writes fftSize values (zero tail) at out[offset]. */
-  private cutFrame(start: number, out: Float32Array, offset: number): void {
+  /** mulberry32: uniform in [0, 1) from the dither state. */
+  private nextUniform(): number {
+    this.ditherState = (this.ditherState + 0x6d2b79f5) >>> 0;
+    let t = this.ditherState;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** Dither, DC removal, pre-emphasis, window; writes fftSize values (zero tail) at out[offset]. */
+  private cutFrame(start: number, frameIndex: number, out: Float32Array, offset: number): void {
     const { frameLength, scratch, window } = this;
-    const { preEmphasis, removeDcOffset } = this.config;
+    const { preEmphasis, removeDcOffset, dither } = this.config;
+    for (let n = 0; n < frameLength; n++) scratch[n] = this.pending[start + n];
+    if (dither > 0) {
+      // Seeded by the frame index: the same noise for frame t however the audio arrives.
+      this.ditherState = Math.imul(frameIndex + 1, 0x9e3779b1) >>> 0;
+      const scale = dither / 32768;
+      for (let n = 0; n < frameLength; n++) scratch[n] += scale * (this.nextUniform() + this.nextUniform() - 1);
+    }
     let mean = 0;
     if (removeDcOffset) {
-      for (let n = 0; n < frameLength; n++) mean += this.pending[start + n];
+      for (let n = 0; n < frameLength; n++) mean += scratch[n];
       mean /= frameLength;
     }
-    for (let n = 0; n < frameLength; n++) scratch[n] = this.pending[start + n] - mean;
+    for (let n = 0; n < frameLength; n++) scratch[n] -= mean;
     for (let n = frameLength - 1; n > 0; n--) scratch[n] -= preEmphasis * scratch[n - 1];
     scratch[0] -= preEmphasis * scratch[0];
     for (let n = 0; n < frameLength; n++) out[offset + n] = scratch[n] * window[n];

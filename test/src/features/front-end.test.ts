@@ -33,7 +33,7 @@ describe('MFCC front end', () => {
     const { sampleRateHz, frames: expected } = reference.files[name];
     const statics = computeFeatures(
       readFixture(name),
-      frontEndConfig({ frames: { sampleRateHz }, cmn: { mode: 'none' }, deltas: { order: 0 } }),
+      frontEndConfig({ frames: { sampleRateHz, dither: 0 }, cmn: { mode: 'none' }, deltas: { order: 0 } }),
     );
     expect(statics.count).toBe(expected.length);
     expect(statics.width).toBe(13);
@@ -100,6 +100,18 @@ describe('MFCC front end', () => {
 });
 
 describe('Framer', () => {
+  it('dithers digital silence into finite, varied, reproducible features', () => {
+    const silence = new Float32Array(8000);
+    const features = computeFeatures(silence, frontEndConfig({ cmn: { mode: 'none' } }));
+    expect(features.data.every(Number.isFinite)).toBe(true);
+    // Without dither every band is log(0 + 1) = 0; with it, c0 sits well above that.
+    expect(features.data[0]).toBeGreaterThan(10);
+    expect(computeFeatures(silence, frontEndConfig({ cmn: { mode: 'none' } })).data).toEqual(features.data);
+    const undithered = computeFeatures(silence, frontEndConfig({ frames: { dither: 0 }, cmn: { mode: 'none' } }));
+    expect(undithered.data.every((value) => value === 0)).toBe(true);
+  });
+
+
   it('cuts 1 + floor((n − length) / shift) frames and drops the trailing partial frame', () => {
     const framer = new Framer({ sampleRateHz: 8000 });
     const count = framer.push(new Float32Array(1000)).count + framer.finish().count;
