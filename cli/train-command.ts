@@ -27,6 +27,7 @@ import {
 } from '../src/index.ts';
 import { fileSamples, fsddCorpus, transcriptsCorpus, type CorpusEntry } from '../streams/corpus.ts';
 import { DEFAULT_MODEL_PATH, saveModel } from '../streams/model-file.ts';
+import { synthesiseVoices, TRAINING_VOICES } from '../streams/synthetic-voices.ts';
 import { audioFile } from '../streams/audio-file-source.ts';
 import { resample } from '../streams/front-end-operators.ts';
 import { lastValueFrom, toArray } from 'rxjs';
@@ -52,6 +53,8 @@ export interface TrainOptions {
   padSilence: number;
   /** Seed of the augmentation's random numbers. */
   seed: number;
+  /** Add espeak-ng voices (female, child-like, other accents) to the training data. */
+  syntheticVoices: boolean;
   /** FSDD indices to measure the trained model on, recorded in its provenance (e.g. [0, 4]). */
   testIndices?: [number, number];
   quiet?: boolean;
@@ -102,13 +105,18 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
   const log = (line: string): void => {
     if (!options.quiet) process.stderr.write(`${line}\n`);
   };
-  const entries = options.transcripts
+  const entries: CorpusEntry[] = options.transcripts
     ? await transcriptsCorpus(options.transcripts)
     : await fsddCorpus(fsddDirOrExplain(options.fsdd), {
         ...(options.speakers ? { speakers: options.speakers } : {}),
         ...(options.excludeSpeakers ? { excludeSpeakers: options.excludeSpeakers } : {}),
         indices: options.indices,
       });
+  if (options.syntheticVoices) {
+    const voices = await synthesiseVoices([...new Set(entries.flatMap((entry) => entry.words))], TRAINING_VOICES, options.seed);
+    log(`added ${voices.length} espeak-ng recordings (${TRAINING_VOICES.voices.length} accents × ${TRAINING_VOICES.variants.join('/')} variants)`);
+    entries.push(...voices);
+  }
   const config = frontEndConfig({ frames: { sampleRateHz: options.sampleRate }, cmn: { mode: options.cmn } });
   const warps = [1, ...options.vtlp.filter((w) => w !== 1)];
   const total = entries.length * warps.length;
@@ -153,6 +161,8 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
     provenance: {
       data: options.transcripts
         ? `transcripts ${options.transcripts} (${entries.length} recordings)`
+        : options.syntheticVoices
+        ? `FSDD, speakers ${options.speakers?.join(',') ?? 'all'}${options.excludeSpeakers ? ` except ${options.excludeSpeakers.join(',')}` : ''}, indices ${options.indices.join('-')}, plus espeak-ng voices (${entries.length} recordings in all)`
         : `FSDD, speakers ${options.speakers?.join(',') ?? 'all'}${options.excludeSpeakers ? ` except ${options.excludeSpeakers.join(',')}` : ''}, indices ${options.indices.join('-')} (${entries.length} recordings)`,
       command: `beamline ${process.argv.slice(2).join(' ')}`.trim(),
       date: new Date().toISOString().slice(0, 10),
@@ -192,7 +202,8 @@ export function trainCommand(): Command {
     .option('--baum-welch <n>', 'Baum-Welch passes at the end', nonNegativeInteger('--baum-welch'), 2)
     .option('--states-per-phone <n>', 'HMM states per phone of each word', positiveInteger('--states-per-phone'), 3)
     .option('--vtlp <warps>', 'extra copies of the data with vocal-tract-length warps, e.g. 0.9,1.1', numberList('--vtlp'), [] as number[])
-    .option('--pad-silence <seconds>', 'pad each training utterance with up to this much quiet noise at each end (0: none)', Number, 0.3)
+    .option('--pad-silence <seconds>', 'pad each training utterance with up to this much quiet noise at each end (0: none)', Number, 0)
+    .option('--synthetic-voices', 'add espeak-ng voices (female, child-like, other accents) to the training data')
     .option('--seed <n>', 'seed of the augmentation', nonNegativeInteger('--seed'), 1)
     .option('--test-indices <range>', 'measure the model on these FSDD indices and record it in the provenance (e.g. 0-4)', indexRange)
     .action(async (options: TrainOptions) => {
