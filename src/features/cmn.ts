@@ -2,8 +2,9 @@
  * Cepstral mean normalisation of the static cepstra, between the MFCC extractor and the deltas.
  * Removing the mean cepstrum cancels a fixed channel (microphone, line) and speaker tilt.
  *
- * - 'utterance': subtract the mean of the whole utterance. Needs all of it: push() holds frames
- *   back and finish() returns them all (latency: the whole utterance). For files and training.
+ * - 'utterance': subtract the mean of the utterance's speech frames (those within
+ *   `speechRangeDb` of its loudest), so silence at the edges does not shift it. Needs all of
+ *   it: push() holds frames back and finish() returns them all (latency: the whole utterance).
  * - 'live': subtract a running mean, as PocketSphinx's live CMN does. The running sum starts as
  *   the model's prior mean weighted as `priorWeightFrames` frames, so the first short utterance
  *   of a stream is normalised well; every frame is normalised with the mean of the frames before
@@ -13,7 +14,7 @@
  *
  * Output blocks are new arrays owned by the caller.
  */
-import { checkChoice, checkInteger, checkKnownFields, checkObject } from '../config.ts';
+import { checkChoice, checkInteger, checkKnownFields, checkNumber, checkObject } from '../config.ts';
 import { BeamlineError, ERROR_CODES } from '../errors.ts';
 import { concatBlocks, emptyBlock, type FrameBlock } from '../frames/frame-block.ts';
 
@@ -27,19 +28,26 @@ export interface CmnConfig {
   readonly windowFrames: number;
   /** Live mode: weight of the prior mean, in frames. Range 1–10000. Default 500. Larger: trusts the prior longer. */
   readonly priorWeightFrames: number;
+  /**
+   * Utterance mode: only frames whose energy (c0) is within this many dB of the utterance's
+   * loudest frame count towards the mean, so leading and trailing silence do not shift it.
+   * Range 1–1000; 1000 counts every frame. Default 30.
+   */
+  readonly speechRangeDb: number;
 }
 
-export const DEFAULT_CMN_CONFIG: CmnConfig = { mode: 'utterance', windowFrames: 500, priorWeightFrames: 500 };
+export const DEFAULT_CMN_CONFIG: CmnConfig = { mode: 'utterance', windowFrames: 500, priorWeightFrames: 500, speechRangeDb: 30 };
 
 /** The sum is rescaled when the count exceeds windowFrames × this (PocketSphinx uses 800/500). */
 const HIGH_WATER_RATIO = 1.6;
 
 export function validateCmnConfig(value: unknown, owner = 'cmn'): CmnConfig {
   const config = checkObject(owner, value);
-  checkKnownFields(owner, config, ['mode', 'windowFrames', 'priorWeightFrames']);
+  checkKnownFields(owner, config, ['mode', 'windowFrames', 'priorWeightFrames', 'speechRangeDb']);
   checkChoice(owner, 'mode', config.mode, CMN_MODES);
   checkInteger(owner, 'windowFrames', config.windowFrames, 50, 10000);
   checkInteger(owner, 'priorWeightFrames', config.priorWeightFrames, 1, 10000);
+  checkNumber(owner, 'speechRangeDb', config.speechRangeDb, 1, 1000);
   return config as unknown as CmnConfig;
 }
 
@@ -54,9 +62,14 @@ export class CmnStage {
   private held: FrameBlock[] = [];
   private framesSeen = 0;
   private finished = false;
+  /** Frames with c0 below the loudest frame's minus this are left out of the utterance mean. */
+  private readonly c0Range: number;
 
-  /** priorMean: the live mode's starting mean (zeros when the model has none). */
-  constructor(width: number, config: Partial<CmnConfig> = {}, priorMean?: ArrayLike<number>) {
+  /**
+   * priorMean: the live mode's starting mean (zeros when the model has none). c0PerDb: how much
+   * c0 rises per dB of frame energy (from the MFCC settings), for `speechRangeDb`.
+   */
+  constructor(width: number, config: Partial<CmnConfig> = {}, priorMean?: ArrayLike<number>, c0PerDb = 0) {
     this.config = validateCmnConfig({ ...DEFAULT_CMN_CONFIG, ...config });
     this.width = width;
     this.latencyFrames = this.config.mode === 'utterance' ? Infinity : 0;
@@ -68,6 +81,7 @@ export class CmnStage {
     }
     this.prior = Float64Array.from(priorMean ?? new Float64Array(width));
     this.sum = new Float64Array(width);
+    this.c0Range = c0PerDb > 0 ? this.config.speechRangeDb * c0PerDb : Number.POSITIVE_INFINITY;
     this.reset();
   }
 
@@ -97,9 +111,17 @@ export class CmnStage {
     if (this.config.mode !== 'utterance') return emptyBlock(this.width, this.framesSeen);
     const all = concatBlocks(this.held, this.width);
     this.held = [];
+    let loudest = Number.NEGATIVE_INFINITY;
+    for (let f = 0; f < all.count; f++) loudest = Math.max(loudest, all.data[f * this.width]);
+    const threshold = loudest - this.c0Range;
     const mean = new Float64Array(this.width);
-    for (let f = 0; f < all.count; f++) for (let d = 0; d < this.width; d++) mean[d] += all.data[f * this.width + d];
-    for (let d = 0; d < this.width; d++) mean[d] /= Math.max(1, all.count);
+    let counted = 0;
+    for (let f = 0; f < all.count; f++) {
+      if (!(all.data[f * this.width] >= threshold)) continue;
+      counted++;
+      for (let d = 0; d < this.width; d++) mean[d] += all.data[f * this.width + d];
+    }
+    for (let d = 0; d < this.width; d++) mean[d] /= Math.max(1, counted);
     for (let f = 0; f < all.count; f++) for (let d = 0; d < this.width; d++) all.data[f * this.width + d] -= mean[d];
     return all;
   }
