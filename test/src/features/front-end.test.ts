@@ -181,6 +181,20 @@ describe('CmnStage', () => {
     expect(sums[1] / out.count).toBeCloseTo(0, 4);
   });
 
+  it('per utterance: frames far below the loudest (silence) do not count towards the mean', () => {
+    // c0 per dB = 10 here; speech frames at c0 ≈ 100, silence at c0 = −500 (60 dB down).
+    const stage = new CmnStage(2, { mode: 'utterance', speechRangeDb: 30 }, undefined, 10);
+    const speech = noisyFrames(50, [100, 7], 4);
+    const silence: FrameBlock = { data: Float32Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? -500 : -3)), count: 50, width: 2, firstFrame: 50 };
+    stage.push(speech);
+    stage.push(silence);
+    const out = stage.finish();
+    let speechMean = 0;
+    for (let t = 0; t < 50; t++) speechMean += out.data[t * 2 + 1];
+    expect(Math.abs(speechMean / 50)).toBeLessThan(1e-4); // normalised by the speech frames' mean alone
+    expect(out.data[50 * 2 + 1]).toBeCloseTo(-3 - 7, 0);
+  });
+
   it('live: the running mean converges to the batch mean of the stream', () => {
     const stage = new CmnStage(2, { mode: 'live' }, [0, 0]);
     const frames = noisyFrames(3000, [10, -5], 2);
