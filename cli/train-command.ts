@@ -119,8 +119,8 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
   }
   const config = frontEndConfig({ frames: { sampleRateHz: options.sampleRate }, cmn: { mode: options.cmn } });
   const warps = [1, ...options.vtlp.filter((w) => w !== 1)];
-  const total = entries.length * warps.length;
-  log(`training on ${entries.length} recordings × ${warps.length} (VTLP warps ${warps.join(', ')}) = ${total} utterances`);
+  const copies = warps.length > 1 ? ` × ${warps.length} (VTLP warps ${warps.join(', ')}) = ${entries.length * warps.length} utterances` : '';
+  log(`training on ${entries.length} recordings${copies}`);
 
   const bar = options.quiet ? undefined : new cliProgress.SingleBar({ format: 'features |{bar}| {value}/{total} files  {eta}s left', stream: process.stderr }, cliProgress.Presets.shades_classic);
   bar?.start(entries.length, 0);
@@ -167,7 +167,7 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
       command: `beamline ${process.argv.slice(2).join(' ')}`.trim(),
       date: new Date().toISOString().slice(0, 10),
       accuracy: {},
-      notes: `VTLP warps ${warps.join(', ')}; silence padding up to ${options.padSilence} s per end; ${passes.length} passes after the equal-length alignment; trained in ${seconds.toFixed(0)} s on one core`,
+      notes: `VTLP warps ${warps.join(', ')} (1: none); silence padding up to ${options.padSilence} s per end; ${passes.length} passes after the equal-length alignment; trained in ${seconds.toFixed(0)} s on one core`,
     },
   };
   if (options.testIndices !== undefined && options.transcripts === undefined) {
