@@ -12,13 +12,13 @@ import {
   FrontEnd,
   SeededRandom,
   computeFeatures,
+  concatBlocks,
   padWithSilence,
   HmmTrainer,
   frontEndConfig,
   svgLinePlot,
   wholeWordTopology,
   type CmnMode,
-  type FrameBlock,
   type FrontEndConfig,
   type PassReport,
   type SpeechModel,
@@ -28,9 +28,6 @@ import {
 import { fileSamples, fsddCorpus, transcriptsCorpus, type CorpusEntry } from '../streams/corpus.ts';
 import { DEFAULT_MODEL_PATH, saveModel } from '../streams/model-file.ts';
 import { synthesiseVoices, TRAINING_VOICES } from '../streams/synthetic-voices.ts';
-import { audioFile } from '../streams/audio-file-source.ts';
-import { resample } from '../streams/front-end-operators.ts';
-import { lastValueFrom, toArray } from 'rxjs';
 import { evaluate } from './eval-command.ts';
 import { fsddDirOrExplain, indexRange, list, nonNegativeInteger, numberList, positiveInteger } from './options.ts';
 
@@ -73,23 +70,30 @@ export function passSchedule(mixtures: number, iterations: number, baumWelch: nu
   return passes;
 }
 
-/** Mean of the raw static cepstra (no CMN): the starting point of live CMN. */
-async function cmnPrior(entries: readonly CorpusEntry[], config: FrontEndConfig): Promise<Float64Array> {
-  const statics = frontEndConfig({ frames: config.frames, mfcc: config.mfcc, cmn: { mode: 'none' }, deltas: { order: 0 } });
-  const sum = new Float64Array(config.mfcc.cepstra);
-  let frames = 0;
-  // Every 5th file is plenty for a mean.
-  for (const entry of entries.filter((_, i) => i % 5 === 0)) {
-    const chunks = await lastValueFrom(audioFile(entry.path).pipe(resample(config.frames.sampleRateHz), toArray()));
-    const frontEnd = new FrontEnd(statics);
-    const blocks: FrameBlock[] = chunks.map((chunk) => frontEnd.push(chunk.samples));
-    blocks.push(frontEnd.finish());
-    for (const block of blocks) {
-      for (let f = 0; f < block.count; f++) for (let d = 0; d < block.width; d++) sum[d] += block.data[f * block.width + d];
-      frames += block.count;
-    }
+/**
+ * Mean of the raw static cepstra (no CMN) of some recordings, the starting point of live CMN.
+ * Fed the samples the training loop has already decoded.
+ */
+class CmnPriorEstimate {
+  private readonly frontEnd: FrontEnd;
+  private readonly sum: Float64Array;
+  private frames = 0;
+
+  constructor(config: FrontEndConfig) {
+    this.frontEnd = new FrontEnd(frontEndConfig({ frames: config.frames, mfcc: config.mfcc, cmn: { mode: 'none' }, deltas: { order: 0 } }));
+    this.sum = new Float64Array(config.mfcc.cepstra);
   }
-  return sum.map((value) => value / Math.max(1, frames));
+
+  add(samples: Float32Array): void {
+    this.frontEnd.reset();
+    const statics = concatBlocks([this.frontEnd.push(samples), this.frontEnd.finish()], this.sum.length);
+    for (let i = 0; i < statics.count * statics.width; i++) this.sum[i % statics.width] += statics.data[i];
+    this.frames += statics.count;
+  }
+
+  mean(): Float64Array {
+    return this.sum.map((value) => value / Math.max(1, this.frames));
+  }
 }
 
 function curvePlot(reports: readonly PassReport[], title: string): string {
@@ -127,8 +131,10 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
   const random = new SeededRandom(options.seed);
   const padding = { ...DEFAULT_SILENCE_PADDING, maxSeconds: options.padSilence };
   const utterances: TrainingUtterance[] = [];
-  for (const entry of entries) {
+  const prior = new CmnPriorEstimate(config);
+  for (const [index, entry] of entries.entries()) {
     const samples = await fileSamples(entry.path, options.sampleRate);
+    if (index % 5 === 0) prior.add(samples); // every fifth recording is plenty for a mean
     for (const warp of warps) {
       const audio = options.padSilence > 0 ? padWithSilence(samples, options.sampleRate, random, padding) : samples;
       utterances.push({ id: entry.path, words: entry.words, features: computeFeatures(audio, config, { vtlpWarp: warp }) });
@@ -148,7 +154,7 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
         (report.stats.collapsedComponents ? `  collapsed ${report.stats.collapsedComponents}` : ''),
     );
   });
-  const cmnPriorMean = await cmnPrior(entries, config);
+  const cmnPriorMean = prior.mean();
   const seconds = (performance.now() - started) / 1000;
   let model: SpeechModel = {
     name: options.name,

@@ -2,27 +2,13 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../cli/main.ts';
+import { beamline } from './run-cli.ts';
 import { FIXTURES } from '../helpers.ts';
 
 const run = promisify(execFile);
 const bin = fileURLToPath(new URL('../../bin/beamline.js', import.meta.url));
 const audio = `${FIXTURES}audio/`;
 
-/** Runs the CLI in-process and captures what it prints. */
-async function beamline(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe('beamline features', () => {
   afterEach(() => vi.restoreAllMocks());

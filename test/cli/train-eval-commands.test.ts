@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../cli/main.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { beamline } from './run-cli.ts';
 import { defaultFsddDir } from '../../cli/options.ts';
 import { parseModel } from '../../src/io/model-format.ts';
 
@@ -10,18 +10,6 @@ const fsdd = defaultFsddDir();
 const missing = !existsSync(fsdd);
 if (missing) console.warn(`skipping the train/eval command tests: no FSDD data at ${fsdd} (set BEAMLINE_FSDD)`);
 
-async function beamline(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe.skipIf(missing)('beamline train and eval on FSDD', () => {
   const dir = mkdtempSync(join(tmpdir(), 'beamline-train-'));
