@@ -104,6 +104,18 @@ function curvePlot(reports: readonly PassReport[], title: string): string {
   });
 }
 
+/**
+ * Whole-word model sizes for the training vocabulary: the digits' known phone counts, and for
+ * any other word an estimate from its spelling (English averages about 1.3 letters per phone).
+ */
+export function phoneCountsFor(entries: readonly CorpusEntry[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const word of new Set(entries.flatMap((entry) => entry.words))) {
+    counts[word] = DIGIT_PHONE_COUNTS[word] ?? Math.max(2, Math.round(word.length / 1.3));
+  }
+  return counts;
+}
+
 export async function train(options: TrainOptions): Promise<{ model: SpeechModel; reports: PassReport[]; seconds: number }> {
   const started = performance.now();
   const log = (line: string): void => {
@@ -143,7 +155,7 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
   }
   bar?.stop();
 
-  const topology = wholeWordTopology(DIGIT_PHONE_COUNTS, { statesPerPhone: options.statesPerPhone });
+  const topology = wholeWordTopology(phoneCountsFor(entries), { statesPerPhone: options.statesPerPhone });
   const passes = passSchedule(options.mixtures, options.iterations, options.baumWelch);
   const trainer = new HmmTrainer(topology, utterances, { passes });
   trainer.train((report) => {

@@ -1,6 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { beamline } from './run-cli.ts';
 import { defaultFsddDir } from '../../cli/options.ts';
@@ -52,4 +53,42 @@ describe.skipIf(missing)('beamline train and eval on FSDD', () => {
     expect(noData.code).toBe(1);
     expect(noData.stderr).toMatch(/^beamline: DATA_INVALID: no FSDD folder at .*nowhere/);
   });
+});
+
+describe('beamline train on a transcripts.tsv', () => {
+  it('trains any vocabulary from file<TAB>words lines, sizing unknown words from their spelling', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'beamline-tsv-'));
+    try {
+      const samples = fileURLToPath(new URL('../../demo/samples/', import.meta.url));
+      const fixtures = fileURLToPath(new URL('../fixtures/audio/', import.meta.url));
+      const tsv = join(dir, 'transcripts.tsv');
+      writeFileSync(
+        tsv,
+        [
+          '# file<TAB>words',
+          `${samples}seven-en-us-16k.wav\tseven`,
+          `${fixtures}espeak-seven-8k.wav\tseven`,
+          `${fixtures}espeak-seven-16k.wav\tSeven`,
+          `${samples}two-en-gb-8k.wav\thello`,
+          `${samples}nine-en-us-female-22k.wav\tnine`,
+        ].join('\n'),
+      );
+      const out = join(dir, 'tiny.json');
+      const { code, stderr } = await beamline('train', '--transcripts', tsv, '--mixtures', '1', '--iterations', '2', '--baum-welch', '0', '--out', out);
+      expect(stderr).toContain('training on 5 recordings');
+      expect(code).toBe(0);
+      const model = parseModel(readFileSync(out, 'utf8'), out);
+      expect([...model.lexicon.keys()].sort()).toEqual(['hello', 'nine', 'seven']);
+      // "hello": 5 letters ≈ 4 phones → 12 states; "seven": 5 phones → 15 states.
+      expect(model.units.find((unit) => unit.name === 'hello')?.emissions).toHaveLength(12);
+      expect(model.units.find((unit) => unit.name === 'seven')?.emissions).toHaveLength(15);
+      const bad = join(dir, 'bad.tsv');
+      writeFileSync(bad, 'no tab on this line\n');
+      const failure = await beamline('train', '--transcripts', bad, '--out', out);
+      expect(failure.code).toBe(1);
+      expect(failure.stderr).toContain('DATA_INVALID: bad.tsv line 1: expected "file<TAB>words"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
