@@ -3,7 +3,7 @@
  * by stage, the real-time factor, the resampler's speed, and a long-file run through the stream
  * operators that reports the longest event-loop stall and the memory peak.
  *
- *   npx tsx bench/front-end.ts [--seconds 120] [--long-minutes 60]
+ *   npx tsx --expose-gc bench/front-end.ts [--seconds 120] [--long-minutes 60]
  *
  * Audio: FSDD recordings joined end to end (BEAMLINE_FSDD or ../shared/data/fsdd) when present,
  * otherwise a synthetic harmonic signal; the long run uses a generated WAV in the temp folder.
@@ -196,7 +196,10 @@ if (longMinutes > 0) {
   // longest stall (before the first features: module loading, JIT and WebAssembly warm-up; after
   // it: steady state) and the memory above the baseline (the file's bytes are read whole).
   const { path, mib } = await writeLongWav(longMinutes);
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // Drop the generator's copy of the file first (run with --expose-gc), so the baseline is clean.
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (collect === undefined) console.warn('(run with --expose-gc for a clean memory baseline)');
+  collect?.();
   const baseline = process.memoryUsage().rss;
   let peakRss = baseline;
   let frames = 0;

@@ -8,7 +8,7 @@
  * music-metadata: that decoder's own resampling has no anti-aliasing, so it must never resample).
  * Headerless PCM needs its rate, sample format and channel count from the caller.
  *
- * Batches (0.25 s by default, after a short slow start) are emitted one per macrotask, so a long file never blocks the
+ * Batches (0.1 s by default, after a short slow start) are emitted one per macrotask, so a long file never blocks the
  * event loop and downstream work runs between batches. Every failure is a BeamlineError with a
  * stable code that names the file.
  */
@@ -27,7 +27,7 @@ import {
   type PcmLayout,
 } from '../src/index.ts';
 
-const DEFAULT_BATCH_SECONDS = 0.25;
+const DEFAULT_BATCH_SECONDS = 0.1;
 
 export interface RawPcmOptions extends PcmLayout {
   readonly sampleRateHz: number;
@@ -37,7 +37,7 @@ export interface AudioFileOptions {
   /** Treat the file as headerless PCM with this layout. */
   readonly raw?: RawPcmOptions;
   /**
-   * Audio per emitted chunk, seconds. Default 0.25: the whole front end handles a batch in a few
+   * Audio per emitted chunk, seconds. Default 0.1: the whole front end handles a batch in a few
    * ms, so the event loop is never held long. Smaller: smoother event loop, more overhead.
    */
   readonly batchSeconds?: number;
