@@ -1,0 +1,23 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { espeakAvailable, synthesiseVoices } from '../../streams/synthetic-voices.ts';
+import { IsolatedWordClassifier } from '../../src/index.ts';
+import { fileFeatures } from '../../streams/corpus.ts';
+import { loadModel } from '../../streams/model-file.ts';
+
+const available = await espeakAvailable();
+if (!available) console.warn('skipping the synthetic-voice tests: espeak-ng is not installed (apt-get install espeak-ng)');
+
+describe.skipIf(!available)('synthesiseVoices', () => {
+  it('speaks every word in every voice, variant and take, labelled for training', async () => {
+    const entries = await synthesiseVoices(['seven', 'two'], { voices: ['en-us'], variants: ['m3', 'f2'], takes: 2, pitch: [40, 60], speed: [150, 160] });
+    expect(entries).toHaveLength(8);
+    for (const entry of entries) expect(existsSync(entry.path)).toBe(true);
+    expect(entries.map((entry) => entry.words[0]).filter((word) => word === 'seven')).toHaveLength(4);
+    expect(new Set(entries.map((entry) => entry.speaker))).toEqual(new Set(['espeak en-us+m3', 'espeak en-us+f2']));
+    // The shipped model, trained with such voices, recognises them.
+    const model = await loadModel();
+    const classifier = new IsolatedWordClassifier(model);
+    for (const entry of entries) expect(classifier.classify(await fileFeatures(entry.path, model.frontEnd))).toBe(entry.words[0]);
+  });
+});
