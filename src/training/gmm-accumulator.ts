@@ -242,15 +242,10 @@ export class FullGmmAccumulator extends GmmAccumulatorBase {
     }
     for (const k of collapsed) {
       const source = heaviest(weights);
-      const variances = Float64Array.from({ length: dim }, (_, d) => covariances[source][d * dim + d]);
-      const sourceRow = means.slice(source * dim, (source + 1) * dim);
-      weights[source] /= 2;
-      weights[k] = weights[source];
-      for (let d = 0; d < dim; d++) {
-        const shift = 0.2 * Math.sqrt(variances[d]);
-        means[source * dim + d] = sourceRow[d] - shift;
-        means[k * dim + d] = sourceRow[d] + shift;
-      }
+      // Split on the diagonal variances (the means move ±0.2σ), then copy the whole covariance.
+      const diagonal = new Float64Array(components * dim);
+      for (let d = 0; d < dim; d++) diagonal[source * dim + d] = covariances[source][d * dim + d];
+      splitInto(weights, means, diagonal, dim, source, k);
       covariances[k].set(covariances[source]);
       stats.collapsedComponents++;
     }

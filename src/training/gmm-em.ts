@@ -93,7 +93,7 @@ function runEm<G extends DiagonalGmm | FullGmm>(
   const stats: EstimationStats = { flooredVariances: 0, collapsedComponents: 0 };
   let converged = false;
   let iterations = 0;
-  const expect = (current: G): number => {
+  const expectation = (current: G): number => {
     accumulator.reset();
     for (let i = 0; i < count; i++) {
       if (options.assignment === 'hard') accumulator.addHard(current, data, i * dim);
@@ -101,7 +101,7 @@ function runEm<G extends DiagonalGmm | FullGmm>(
     }
     return accumulator.logLikelihood;
   };
-  let current = expect(gmm);
+  let current = expectation(gmm);
   logLikelihoods.push(current);
   while (iterations < options.maxIterations) {
     const estimated = (accumulator as DiagonalGmmAccumulator & FullGmmAccumulator).estimate(
@@ -113,7 +113,7 @@ function runEm<G extends DiagonalGmm | FullGmm>(
     stats.collapsedComponents += estimated.stats.collapsedComponents;
     iterations++;
     const previous = current;
-    current = expect(gmm);
+    current = expectation(gmm);
     logLikelihoods.push(current);
     if (estimated.stats.collapsedComponents === 0 && Math.abs(current - previous) < options.tolerance * Math.abs(previous)) {
       converged = true;

@@ -159,6 +159,26 @@ describe('trainGmm', () => {
     for (const variance of result.gmm.variances) expect(variance).toBeGreaterThan(0);
   });
 
+  it('resets a collapsing full-covariance component by splitting the heaviest', () => {
+    const random = new SeededRandom(2);
+    const points = new Float64Array(402);
+    for (let i = 0; i < 400; i++) points[i] = random.normal();
+    points[400] = 500;
+    points[401] = 500;
+    const initial = new FullGmm(2, { weights: [0.5, 0.5], means: [0, 0, 500, 500], covariances: [[1, 0, 0, 1], [1, 0, 0, 1]] });
+    const result = trainGmm(points, 2, { components: 2, covariance: 'full', initial, maxIterations: 1 });
+    expect(result.stats.collapsedComponents).toBe(1);
+    // The outlier's component (one point) is replaced: both now sit either side of the bulk's
+    // mean, 0.4σ apart (σ floored at 1% of the outlier-inflated global variance), with equal
+    // weights and the same covariance.
+    const sigma = Math.sqrt(result.gmm.covariances[0][0]);
+    expect(Math.abs((result.gmm.means[0] + result.gmm.means[2]) / 2)).toBeLessThan(0.3);
+    expect(result.gmm.means[2] - result.gmm.means[0]).toBeCloseTo(0.4 * sigma, 9);
+    expect(result.gmm.weights[0]).toBeCloseTo(result.gmm.weights[1], 12);
+    expect(Array.from(result.gmm.covariances[1])).toEqual(Array.from(result.gmm.covariances[0]));
+    expect(Number.isFinite(result.gmm.logLikelihood([0, 0]))).toBe(true);
+  });
+
   it('splits the heaviest component, moving the means ±0.2σ', () => {
     const gmm = new DiagonalGmm(1, { weights: [0.25, 0.75], means: [0, 10], variances: [1, 4] });
     const split = splitGmm(gmm, 3);
