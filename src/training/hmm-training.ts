@@ -21,7 +21,6 @@ import { emissionScores } from '../scoring/emission-matrix.ts';
 import { viterbiAlign } from '../search/viterbi-alignment.ts';
 import { forwardBackward } from './forward-backward.ts';
 import { DiagonalGmmAccumulator, splitGmm, type EstimationStats } from './gmm-accumulator.ts';
-import { globalMoments } from './gmm-em.ts';
 
 export interface TrainingUtterance {
   /** Where it came from, for messages. */
@@ -79,6 +78,24 @@ interface PreparedUtterance {
   readonly wordStates: number[];
 }
 
+/** Mean and variance per dimension over every frame of the blocks (no joined copy). */
+function blockMoments(blocks: readonly FrameBlock[], dim: number): { mean: Float64Array; variance: Float64Array } {
+  const sum = new Float64Array(dim);
+  const squares = new Float64Array(dim);
+  let count = 0;
+  for (const block of blocks) {
+    for (let i = 0; i < block.count * dim; i++) {
+      const value = block.data[i];
+      sum[i % dim] += value;
+      squares[i % dim] += value * value;
+    }
+    count += block.count;
+  }
+  const mean = sum.map((value) => value / count);
+  const variance = squares.map((value, d) => value / count - mean[d] * mean[d]);
+  return { mean, variance };
+}
+
 export class HmmTrainer {
   readonly topology: HmmTopology;
   gmms: DiagonalGmm[];
@@ -115,15 +132,7 @@ export class HmmTrainer {
       for (let s = 0; s < graph.stateCount; s++) if (graph.wordOf[s] >= 0) wordStates.push(s);
       return { utterance, graph, wordStates };
     });
-    const all = this.prepared.flatMap(({ utterance }) => [utterance.features]);
-    const total = all.reduce((sum, block) => sum + block.count, 0);
-    const joined = new Float64Array(total * this.dim);
-    let offset = 0;
-    for (const block of all) {
-      joined.set(block.data.subarray(0, block.count * this.dim), offset);
-      offset += block.count * this.dim;
-    }
-    const { mean, variance } = globalMoments(joined, total, this.dim);
+    const { mean, variance } = blockMoments(this.prepared.map(({ utterance }) => utterance.features), this.dim);
     this.varianceFloor = variance.map((v) => v * this.options.varianceFloorFraction);
     // Flat start: every state is the global Gaussian.
     this.gmms = Array.from({ length: this.stateCount }, () => new DiagonalGmm(this.dim, { weights: [1], means: mean, variances: variance }));
