@@ -14,6 +14,7 @@ import {
   type SampleFormat,
 } from '../src/index.ts';
 import { audioFile, frontEnd } from '../streams/index.ts';
+import { loadModel } from '../streams/model-file.ts';
 
 function integer(name: string) {
   return (value: string): number => {
@@ -25,8 +26,9 @@ function integer(name: string) {
 
 interface FeaturesOptions {
   format: 'jsonl' | 'csv';
-  sampleRate: number;
-  cmn: CmnMode;
+  model?: string;
+  sampleRate?: number;
+  cmn?: CmnMode;
   raw?: SampleFormat;
   rawRate?: number;
   rawChannels: number;
@@ -48,12 +50,9 @@ export function featuresCommand(): Command {
     .description('print MFCC + delta + delta-delta features (39 per 10 ms frame by default) of an audio file')
     .argument('<file>', 'audio file: WAV, FLAC, OGG Vorbis, MP3, or headerless PCM with --raw')
     .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
-    .addOption(
-      new Option('--sample-rate <hz>', 'front-end sample rate; the audio is resampled to it')
-        .argParser(integer('--sample-rate'))
-        .default(8000),
-    )
-    .addOption(new Option('--cmn <mode>', 'cepstral mean normalisation').choices([...CMN_MODES]).default('utterance'))
+    .option('--model <file>', "use this model's front-end settings (default: the built-in defaults, the same as the shipped model's)")
+    .addOption(new Option('--sample-rate <hz>', 'front-end sample rate; the audio is resampled to it (default 8000)').argParser(integer('--sample-rate')))
+    .addOption(new Option('--cmn <mode>', 'cepstral mean normalisation (default utterance)').choices([...CMN_MODES]))
     .addOption(new Option('--raw <format>', 'read headerless PCM in this sample format').choices([...SAMPLE_FORMATS]))
     .addOption(new Option('--raw-rate <hz>', 'sample rate of headerless PCM').argParser(integer('--raw-rate')))
     .addOption(new Option('--raw-channels <n>', 'interleaved channels of headerless PCM').argParser(integer('--raw-channels')).default(1))
@@ -62,7 +61,12 @@ export function featuresCommand(): Command {
       if (options.raw !== undefined && options.rawRate === undefined) {
         command.error('error: --raw needs --raw-rate (the sample rate of the headerless PCM)', { exitCode: 2 });
       }
-      const config = frontEndConfig({ frames: { sampleRateHz: options.sampleRate }, cmn: { mode: options.cmn } });
+      const base = options.model !== undefined ? (await loadModel(options.model)).frontEnd : frontEndConfig();
+      const config = frontEndConfig({
+        ...base,
+        frames: { ...base.frames, ...(options.sampleRate !== undefined ? { sampleRateHz: options.sampleRate } : {}) },
+        cmn: { ...base.cmn, ...(options.cmn !== undefined ? { mode: options.cmn } : {}) },
+      });
       const raw =
         options.raw !== undefined && isSampleFormat(options.raw) && options.rawRate !== undefined
           ? { sampleFormat: options.raw, sampleRateHz: options.rawRate, channels: options.rawChannels }
