@@ -79,7 +79,7 @@ export function evalCommand(): Command {
     .description('recognise a test set and print HResults-style figures: %Correct, accuracy, H/D/S/I/N, SER, confusions')
     .argument('[data]', 'an FSDD folder or a transcripts .tsv (default: FSDD beside the repository or $BEAMLINE_FSDD)')
     .option('--model <file>', 'model file (default: the shipped digits model)')
-    .option('--indices <range>', 'FSDD recording indices (the test split is 0-4)', indexRange, [0, 4] as [number, number])
+    .addOption(new Option('--indices <range>', 'FSDD recording indices (the test split)').argParser(indexRange).default([0, 4], '0-4'))
     .option('--speakers <names>', 'FSDD speakers to include, comma-separated', list)
     .option('--exclude-speakers <names>', 'FSDD speakers to leave out, comma-separated', list)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))

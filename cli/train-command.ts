@@ -210,8 +210,10 @@ export function trainCommand(): Command {
     .option('--transcripts <file>', 'train on file<TAB>words lines instead of FSDD')
     .option('--speakers <names>', 'FSDD speakers to use, comma-separated (default: all)', list)
     .option('--exclude-speakers <names>', 'FSDD speakers to leave out, comma-separated', list)
-    .option('--indices <range>', 'FSDD recording indices to use (the training split is 5-49)', indexRange, [5, 49] as [number, number])
-    .option('--out <file>', 'where to write the model; the curve goes beside it as .svg', DEFAULT_MODEL_PATH)
+    .addOption(new Option('--indices <range>', 'FSDD recording indices to use (the training split)').argParser(indexRange).default([5, 49], '5-49'))
+    .addOption(
+      new Option('--out <file>', 'where to write the model; the curve goes beside it as .svg').default(DEFAULT_MODEL_PATH, 'models/fsdd-digits.json in the package'),
+    )
     .option('--name <name>', 'model name', 'fsdd-digits')
     .option('--sample-rate <hz>', 'model sample rate', positiveInteger('--sample-rate'), 8000)
     .addOption(new Option('--cmn <mode>', 'cepstral mean normalisation for batch decoding').choices(['utterance', 'live', 'none']).default('utterance'))
@@ -219,7 +221,7 @@ export function trainCommand(): Command {
     .option('--iterations <n>', 'Viterbi passes at each mixture size', positiveInteger('--iterations'), 3)
     .option('--baum-welch <n>', 'Baum-Welch passes at the end', nonNegativeInteger('--baum-welch'), 2)
     .option('--states-per-phone <n>', 'HMM states per phone of each word', positiveInteger('--states-per-phone'), 3)
-    .option('--vtlp <warps>', 'extra copies of the data with vocal-tract-length warps, e.g. 0.9,1.1', numberList('--vtlp'), [] as number[])
+    .addOption(new Option('--vtlp <warps>', 'extra copies of the data with vocal-tract-length warps, e.g. 0.9,1.1').argParser(numberList('--vtlp')).default([], 'none'))
     .option('--pad-silence <seconds>', 'pad each training utterance with up to this much quiet noise at each end (0: none)', Number, 0)
     .option('--synthetic-voices', 'add espeak-ng voices (female, child-like, other accents) to the training data')
     .option('--seed <n>', 'seed of the augmentation', nonNegativeInteger('--seed'), 1)
