@@ -62,3 +62,11 @@ export function checkObject(owner: string, value: unknown): Record<string, unkno
   }
   return value as Record<string, unknown>;
 }
+
+/** A number ≥ min, or Infinity ("no limit": an unpruned search, for instance). */
+export function checkLimit(owner: string, field: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < min) {
+    fail(owner, field, `a number ≥ ${min}, or Infinity for no limit`, value);
+  }
+  return value;
+}

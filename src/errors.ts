@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   UNKNOWN_WORD: 'UNKNOWN_WORD',
   /** Training data is missing, empty or unusable. */
   DATA_INVALID: 'DATA_INVALID',
+  /** A grammar (JSGF, phrase list) does not parse or accepts nothing; the message names the line. */
+  GRAMMAR_INVALID: 'GRAMMAR_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
