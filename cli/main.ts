@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { isBeamlineError } from '../src/index.ts';
 import { featuresCommand } from './features-command.ts';
 import { classifyCommand } from './classify-command.ts';
+import { decodeCommand } from './decode-command.ts';
 import { evalCommand } from './eval-command.ts';
 import { trainCommand } from './train-command.ts';
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
+  program.addCommand(decodeCommand());
   program.addCommand(featuresCommand());
   program.addCommand(trainCommand());
   program.addCommand(evalCommand());

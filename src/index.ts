@@ -1,7 +1,7 @@
 /**
  * The engine's public API: pure, synchronous TypeScript with no I/O, so it runs unchanged in
  * Node, a page, a Web Worker or an AudioWorklet. Exports follow the flow: audio → frames →
- * features.
+ * features → scores → search.
  */
 export { BeamlineError, ERROR_CODES, isBeamlineError, type ErrorCode } from './errors.ts';
 export { checkFiniteSamples, type AudioChunk } from './audio/audio-chunk.ts';
@@ -64,3 +64,44 @@ export {
 export { RecognitionScorer, alignWords, countErrors, formatReport, type AlignedPair, type RecognitionReport } from './eval/word-alignment.ts';
 export { svgLinePlot, type PlotSeries } from './eval/svg-line-plot.ts';
 export { DEFAULT_SILENCE_PADDING, padWithSilence, type SilencePadding } from './training/augment.ts';
+export {
+  EPSILON,
+  GrammarBuilder,
+  enumerateSentences,
+  phraseListGrammar,
+  withoutEpsilons,
+  wordLoopGrammar,
+  type GrammarArc,
+  type WordGrammar,
+} from './graph/word-grammar.ts';
+export { jsgfGrammar, type JsgfOptions } from './graph/jsgf-grammar.ts';
+export {
+  DEFAULT_DECODING_GRAPH_CONFIG,
+  NO_WORD,
+  SILENCE_WORD,
+  compileDecodingGraph,
+  validateDecodingGraphConfig,
+  type DecodingGraph,
+  type DecodingGraphConfig,
+} from './graph/decoding-graph.ts';
+export { FrameScorer } from './scoring/frame-scorer.ts';
+export { DEFAULT_ENDPOINT_CONFIG, endpointRule, validateEndpointConfig, type EndpointConfig, type EndpointFacts, type EndpointRule } from './search/endpoint.ts';
+export { WordBackpointers } from './search/word-backpointers.ts';
+export {
+  DEFAULT_DECODER_CONFIG,
+  OnlineDecoder,
+  decoderConfig,
+  kthLargest,
+  validateDecoderConfig,
+  type DecoderConfig,
+  type DecoderEvent,
+  type DecoderOverrides,
+  type DecoderStats,
+  type DecoderTiming,
+  type FinalHypothesis,
+  type FinalReason,
+  type HypothesisWord,
+  type PartialHypothesis,
+} from './search/online-decoder.ts';
+export { exhaustiveViterbi, type ReferenceResult, type ReferenceWord } from './search/exhaustive-viterbi.ts';
+export { RecognitionSession, Recognizer, type RecognizerOptions } from './search/recognizer.ts';

@@ -3,3 +3,4 @@ export { audioFile, type AudioFileOptions, type RawPcmOptions } from './audio-fi
 export { floatChunks, pcmChunks } from './pcm-chunk-source.ts';
 export { features, frames, frontEnd, resample } from './front-end-operators.ts';
 export { stepperOperator, type Stepper } from './stepper-operator.ts';
+export { decode, recognize, type DecodeOptions, type RecognizeOptions } from './recognizer-operators.ts';

@@ -19,8 +19,8 @@
  * within `wordEndBeam` of the best leaving a backpointer record. All token storage is typed
  * arrays allocated once; records grow by doubling and are compacted when they pile up.
  *
- * Confidence: the word-end posterior. At the frame a word ends, every word end that passed the
- * word-end beam competes: posterior(w) = Σ_{ends of w} e^{c·score} / Σ_{all word ends} e^{c·score},
+ * Confidence: the word-end posterior. At the frame a word ends, every word end reached by a
+ * surviving token competes: posterior(w) = Σ_{ends of w} e^{c·score} / Σ_{all word ends} e^{c·score},
  * with c = confidenceScale (acoustic log-likelihoods are far too sharp as probabilities; c < 1
  * flattens them, as lattice posteriors use an acoustic scale).
  */
@@ -394,13 +394,14 @@ export class OnlineDecoder {
           this.relaxNode(target, candidate, toRecord[state]);
           continue;
         }
-        if (candidate < wordEndCutoff) continue;
-        const record = this.records.add(word, this.frame, toRecord[state], target, candidate);
+        // Every word end counts towards the posteriors; only those within the word-end beam
+        // leave a record (and can be continued).
         if (word >= 0) {
           sums[word] = logAdd(sums[word], c * candidate);
           total = logAdd(total, c * candidate);
         }
-        this.relaxNode(target, candidate, record);
+        if (candidate < wordEndCutoff) continue;
+        this.relaxNode(target, candidate, this.records.add(word, this.frame, toRecord[state], target, candidate));
       }
     }
     for (let record = firstRecord; record < this.records.size; record++) {

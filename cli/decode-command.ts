@@ -1,0 +1,189 @@
+/**
+ * `beamline decode FILE...`: the words spoken in each recording, by the online decoder, with
+ * the shipped digits model and a digit loop unless told otherwise. Files are decoded one after
+ * another through the same pipeline a live stream uses (file source → front end → search); a
+ * file that cannot be read is reported with its error code and the others still decode.
+ */
+import { readFile } from 'node:fs/promises';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { concatMap, lastValueFrom, of, delay, toArray, tap, type Observable } from 'rxjs';
+import {
+  BeamlineError,
+  ERROR_CODES,
+  Recognizer,
+  isBeamlineError,
+  jsgfGrammar,
+  phraseListGrammar,
+  wordLoopGrammar,
+  type AudioChunk,
+  type DecoderEvent,
+  type FinalHypothesis,
+  type SpeechModel,
+  type WordGrammar,
+} from '../src/index.ts';
+import { audioFile } from '../streams/audio-file-source.ts';
+import { loadModel } from '../streams/model-file.ts';
+import { recognize } from '../streams/recognizer-operators.ts';
+import { positiveInteger } from './options.ts';
+
+export interface DecodeCommandOptions {
+  model?: string;
+  grammar?: string;
+  rule?: string;
+  words?: string;
+  phrases?: string;
+  format: 'text' | 'jsonl';
+  partials?: boolean;
+  realtime?: boolean;
+  streaming?: boolean;
+  beam?: number;
+  maxActive?: number;
+  wordInsertionPenalty?: number;
+  silenceProbability?: number;
+  nbest?: number;
+  endpoint: boolean;
+}
+
+const number = (name: string) => (value: string): number => {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed)) throw new InvalidArgumentError(`${name} must be a number.`);
+  return parsed;
+};
+
+/** The grammar the options ask for (default: a loop over the model's words). */
+export async function grammarFromOptions(model: SpeechModel, options: Pick<DecodeCommandOptions, 'grammar' | 'rule' | 'words' | 'phrases'>): Promise<WordGrammar> {
+  const vocabulary = [...model.lexicon.keys()];
+  const given = [options.grammar, options.words, options.phrases].filter((value) => value !== undefined);
+  if (given.length > 1) throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, 'give at most one of --grammar, --words and --phrases');
+  const known = (word: string): string => {
+    const match = vocabulary.find((candidate) => candidate.toLowerCase() === word.toLowerCase());
+    if (match === undefined) throw new BeamlineError(ERROR_CODES.UNKNOWN_WORD, `the word ${JSON.stringify(word)} is not in the model's vocabulary (${vocabulary.join(' ')})`);
+    return match;
+  };
+  if (options.grammar !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(options.grammar, 'utf8');
+    } catch (error) {
+      throw new BeamlineError(ERROR_CODES.GRAMMAR_INVALID, `${options.grammar}: cannot read the grammar file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+    try {
+      return jsgfGrammar(text, { vocabulary, ...(options.rule !== undefined ? { rule: options.rule } : {}) });
+    } catch (error) {
+      if (isBeamlineError(error)) throw new BeamlineError(error.code, `${options.grammar}: ${error.message}`);
+      throw error;
+    }
+  }
+  if (options.words !== undefined) return wordLoopGrammar(options.words.split(/[\s,]+/).filter(Boolean).map(known));
+  if (options.phrases !== undefined) {
+    return phraseListGrammar(options.phrases.split('|').map((phrase) => phrase.split(/\s+/).filter(Boolean).map(known)));
+  }
+  return wordLoopGrammar(vocabulary);
+}
+
+export async function recognizerFromOptions(options: DecodeCommandOptions): Promise<Recognizer> {
+  const model = await loadModel(options.model);
+  return new Recognizer(model, {
+    grammar: await grammarFromOptions(model, options),
+    graph: {
+      ...(options.wordInsertionPenalty !== undefined ? { wordInsertionPenalty: options.wordInsertionPenalty } : {}),
+      ...(options.silenceProbability !== undefined ? { silenceProbability: options.silenceProbability } : {}),
+    },
+    decoder: {
+      ...(options.beam !== undefined ? { beam: options.beam } : {}),
+      ...(options.maxActive !== undefined ? { maxActive: options.maxActive } : {}),
+      ...(options.nbest !== undefined ? { nBest: options.nbest } : {}),
+      partials: options.partials === true || options.realtime === true,
+      endpoint: { enabled: options.endpoint },
+    },
+    streaming: options.streaming === true || options.realtime === true,
+  });
+}
+
+/** Delays each chunk by its own duration, so a file plays out as a live stream would. */
+function atRealTime(chunks: Observable<AudioChunk>): Observable<AudioChunk> {
+  return chunks.pipe(concatMap((chunk) => of(chunk).pipe(delay((1000 * chunk.samples.length) / chunk.sampleRateHz))));
+}
+
+const round = (seconds: number): number => Math.round(seconds * 1000) / 1000;
+
+/** Decodes one file; partial events go to `onPartial` as they form. */
+export async function decodeFile(recognizer: Recognizer, file: string, options: { realtime?: boolean; onPartial?: (event: DecoderEvent) => void }): Promise<FinalHypothesis[]> {
+  const source = options.realtime === true ? atRealTime(audioFile(file)) : audioFile(file);
+  const events = await lastValueFrom(
+    source.pipe(
+      recognize(recognizer),
+      tap((event) => {
+        if (event.type === 'partial') options.onPartial?.(event);
+      }),
+      toArray(),
+    ),
+  );
+  return events.filter((event): event is FinalHypothesis => event.type === 'final');
+}
+
+/** Text of a file's finals: non-empty utterances joined by spaces. */
+export function finalsText(finals: readonly FinalHypothesis[]): string {
+  return finals.map((final) => final.text).filter(Boolean).join(' ');
+}
+
+export function decodeCommand(): Command {
+  return new Command('decode')
+    .description('recognise the words spoken in each recording with the online decoder (default: the shipped digits model, any sequence of digits)')
+    .argument('<files...>', 'audio files: WAV, FLAC, OGG Vorbis or MP3, any sample rate')
+    .option('--model <file>', 'model file (default: the shipped digits model)')
+    .option('--grammar <file.jsgf>', 'JSGF grammar restricting what may be said (its first public rule, or --rule)')
+    .option('--rule <name>', 'the JSGF rule to use')
+    .option('--words <words>', 'any sequence of these words (space- or comma-separated), e.g. "one two three"')
+    .option('--phrases <phrases>', 'exactly one of these phrases, separated by |, e.g. "one two|three"')
+    .addOption(new Option('--format <format>', 'output format: a line per file, or JSON lines').choices(['text', 'jsonl']).default('text'))
+    .option('--partials', 'also print partial hypotheses as they form (JSON lines with --format jsonl)')
+    .option('--realtime', 'play each file at real time, as live audio (implies --streaming and shows partials)')
+    .option('--streaming', 'the live front end (running CMN from the model prior), as a microphone stream would be decoded')
+    .option('--beam <logprob>', 'search beam in log-likelihood units (default 160; larger: slower, fewer search errors)', number('--beam'))
+    .option('--max-active <n>', 'most tokens kept per frame (default 1000)', positiveInteger('--max-active'))
+    .option('--word-insertion-penalty <logprob>', 'log score added per word (default 0; negative: fewer insertions)', number('--word-insertion-penalty'))
+    .option('--silence-probability <p>', 'probability of the optional silence between words (default 0.5)', number('--silence-probability'))
+    .option('--nbest <n>', 'attach the n best alternatives to each final (JSON lines)', positiveInteger('--nbest'))
+    .option('--no-endpoint', 'one utterance per file: no endpointing')
+    .action(async (files: string[], options: DecodeCommandOptions) => {
+      const recognizer = await recognizerFromOptions(options);
+      const live = process.stdout.isTTY === true && options.format === 'text';
+      let failures = 0;
+      for (const file of files) {
+        const onPartial = (event: DecoderEvent): void => {
+          if (event.type !== 'partial') return;
+          const stable = event.words.slice(0, event.stable).join(' ');
+          if (options.format === 'jsonl') {
+            process.stdout.write(`${JSON.stringify({ file, partial: event.text, stable })}\n`);
+          } else if (live) {
+            const unstable = event.words.slice(event.stable).join(' ');
+            process.stdout.write(`\r\x1b[K${file}\t${stable}${stable && unstable ? ' ' : ''}${unstable ? `[${unstable}]` : ''}`);
+          } else {
+            process.stdout.write(`${file}\tpartial\t${event.text}\n`);
+          }
+        };
+        try {
+          const finals = await decodeFile(recognizer, file, {
+            ...(options.realtime ? { realtime: true } : {}),
+            ...(options.partials || options.realtime ? { onPartial } : {}),
+          });
+          const text = finalsText(finals);
+          if (options.format === 'jsonl') {
+            const result = finals.flatMap((final) => final.words.map((w) => ({ word: w.word, start: round(w.start), end: round(w.end), conf: round(w.confidence) })));
+            const alternatives = options.nbest !== undefined ? { alternatives: finals.map((final) => final.alternatives ?? []) } : {};
+            process.stdout.write(`${JSON.stringify({ file, text, result, ...alternatives })}\n`);
+          } else {
+            process.stdout.write(`${live && (options.partials || options.realtime) ? '\r\x1b[K' : ''}${file}\t${text}\n`);
+          }
+        } catch (error) {
+          if (!isBeamlineError(error)) throw error;
+          failures++;
+          if (live && (options.partials || options.realtime)) process.stdout.write('\r\x1b[K');
+          process.stderr.write(`beamline: ${file}: ${error.code}: ${error.message}\n`);
+          if (options.format === 'jsonl') process.stdout.write(`${JSON.stringify({ file, error: { code: error.code, message: error.message } })}\n`);
+        }
+      }
+      if (failures > 0) process.exitCode = 1;
+    });
+}
