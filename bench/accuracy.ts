@@ -22,6 +22,7 @@ const { values } = parseArgs({
     'skip-loso': { type: 'boolean', default: false },
     'pad-silence': { type: 'string', default: '0' },
     'synthetic-voices': { type: 'boolean', default: false },
+    'noise-copies': { type: 'string', default: '' },
   },
 });
 const fsdd = fsddDirOrExplain(values.fsdd);
@@ -41,6 +42,7 @@ const base: TrainOptions = {
   vtlp,
   padSilence: Number(values['pad-silence']),
   syntheticVoices: values['synthetic-voices'],
+  noiseCopies: values['noise-copies'].split(',').filter(Boolean).map(Number),
   seed: 1,
   quiet: true,
 };

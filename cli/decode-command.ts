@@ -17,6 +17,7 @@ import {
   wordLoopGrammar,
   type AudioChunk,
   type DecoderEvent,
+  type ErrorCode,
   type FinalHypothesis,
   type SpeechModel,
   type WordGrammar,
@@ -81,7 +82,7 @@ export async function grammarFromOptions(model: SpeechModel, options: Pick<Decod
   return wordLoopGrammar(vocabulary);
 }
 
-export async function recognizerFromOptions(options: DecodeCommandOptions): Promise<Recognizer> {
+export async function recognizerFromOptions(options: Omit<DecodeCommandOptions, 'format'>): Promise<Recognizer> {
   const model = await loadModel(options.model);
   return new Recognizer(model, {
     grammar: await grammarFromOptions(model, options),
@@ -150,6 +151,7 @@ export function decodeCommand(): Command {
       const recognizer = await recognizerFromOptions(options);
       const live = process.stdout.isTTY === true && options.format === 'text';
       let failures = 0;
+      let firstFailure: ErrorCode | undefined;
       for (const file of files) {
         const onPartial = (event: DecoderEvent): void => {
           if (event.type !== 'partial') return;
@@ -179,11 +181,14 @@ export function decodeCommand(): Command {
         } catch (error) {
           if (!isBeamlineError(error)) throw error;
           failures++;
+          firstFailure ??= error.code;
           if (live && (options.partials || options.realtime)) process.stdout.write('\r\x1b[K');
           process.stderr.write(`beamline: ${file}: ${error.code}: ${error.message}\n`);
           if (options.format === 'jsonl') process.stdout.write(`${JSON.stringify({ file, error: { code: error.code, message: error.message } })}\n`);
         }
       }
-      if (failures > 0) process.exitCode = 1;
+      if (firstFailure !== undefined) {
+        throw new BeamlineError(firstFailure, `${failures} of ${files.length} files could not be decoded (see above); the others were`);
+      }
     });
 }

@@ -1,25 +1,19 @@
 /**
- * `beamline eval`: recognises a test set with a model and prints HResults-style figures
- * (%Correct, accuracy, H/D/S/I/N, sentence error rate, confusion matrix), or JSON.
+ * `beamline eval`: recognises a test set with the online decoder and prints HResults-style
+ * figures (%Correct, accuracy, H/D/S/I/N, sentence error rate, confusion matrix), or JSON.
+ * Isolated words and connected speech alike: the hypothesis is aligned to the transcript.
+ * Batch by default (whole-file CMN, as in training); `--streaming` runs the exact live path
+ * (file chunks through the RxJS pipeline, live CMN, endpointing), so the two can be compared.
  */
 import { stat } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
-import {
-  BeamlineError,
-  ERROR_CODES,
-  IsolatedWordClassifier,
-  RecognitionScorer,
-  formatReport,
-  type RecognitionReport,
-  type SpeechModel,
-} from '../src/index.ts';
+import { BeamlineError, ERROR_CODES, Recognizer, RecognitionScorer, formatReport, type RecognitionReport, type SpeechModel } from '../src/index.ts';
 import { fileFeatures, fsddCorpus, transcriptsCorpus, type CorpusEntry } from '../streams/corpus.ts';
-import { loadModel } from '../streams/model-file.ts';
-import { fsddDirOrExplain, indexRange, list } from './options.ts';
+import { decodeFile, finalsText, recognizerFromOptions, type DecodeCommandOptions } from './decode-command.ts';
+import { fsddDirOrExplain, indexRange, list, positiveInteger } from './options.ts';
 
-export interface EvalOptions {
-  model?: string;
+export interface EvalOptions extends Omit<DecodeCommandOptions, 'format'> {
   indices: [number, number];
   speakers?: string[];
   excludeSpeakers?: string[];
@@ -46,32 +40,40 @@ async function corpusFor(data: string | undefined, options: EvalOptions): Promis
   });
 }
 
-export async function evaluate(model: SpeechModel, entries: readonly CorpusEntry[], quiet = false): Promise<EvalResult> {
-  const classifier = new IsolatedWordClassifier(model);
+/** Recognises every entry with the recogniser (or the model's default one) and scores the words. */
+export async function evaluate(
+  modelOrRecognizer: SpeechModel | Recognizer,
+  entries: readonly CorpusEntry[],
+  quiet = false,
+): Promise<EvalResult> {
+  const recognizer = modelOrRecognizer instanceof Recognizer ? modelOrRecognizer : new Recognizer(modelOrRecognizer, { decoder: { partials: false } });
   const overall = new RecognitionScorer();
   const bySpeaker = new Map<string, RecognitionScorer>();
   const bar = quiet ? undefined : new cliProgress.SingleBar({ format: 'eval |{bar}| {value}/{total} files', stream: process.stderr }, cliProgress.Presets.shades_classic);
   bar?.start(entries.length, 0);
-  for (const entry of entries) {
-    if (entry.words.length !== 1) {
-      bar?.stop();
-      throw new BeamlineError(
-        ERROR_CODES.DATA_INVALID,
-        `${entry.path}: has ${entry.words.length} words; this eval classifies isolated words (one word per recording) until the online decoder lands`,
-      );
+  try {
+    for (const entry of entries) {
+      const text = recognizer.streaming ? finalsText(await decodeFile(recognizer, entry.path, {})) : await decodeBatch(recognizer, entry.path);
+      const hypothesis = text.split(' ').filter(Boolean);
+      overall.add(entry.words, hypothesis);
+      if (entry.speaker !== undefined) {
+        if (!bySpeaker.has(entry.speaker)) bySpeaker.set(entry.speaker, new RecognitionScorer());
+        bySpeaker.get(entry.speaker)!.add(entry.words, hypothesis);
+      }
+      bar?.increment();
     }
-    const features = await fileFeatures(entry.path, model.frontEnd);
-    const word = classifier.classify(features);
-    const hypothesis = word === undefined ? [] : [word];
-    overall.add(entry.words, hypothesis);
-    if (entry.speaker !== undefined) {
-      if (!bySpeaker.has(entry.speaker)) bySpeaker.set(entry.speaker, new RecognitionScorer());
-      bySpeaker.get(entry.speaker)!.add(entry.words, hypothesis);
-    }
-    bar?.increment();
+  } finally {
+    bar?.stop();
   }
-  bar?.stop();
   return { report: overall.report(), speakers: Object.fromEntries([...bySpeaker].map(([name, scorer]) => [name, scorer.report()])) };
+}
+
+/** Whole-file features (per-utterance CMN), then the decoder: the batch path. */
+async function decodeBatch(recognizer: Recognizer, path: string): Promise<string> {
+  const features = await fileFeatures(path, recognizer.frontEnd, { cmnPriorMean: recognizer.model.cmnPriorMean });
+  const decoder = recognizer.createDecoder();
+  const events = [...decoder.push(features), ...decoder.finish()];
+  return finalsText(events.filter((event) => event.type === 'final'));
 }
 
 export function evalCommand(): Command {
@@ -83,10 +85,19 @@ export function evalCommand(): Command {
     .option('--speakers <names>', 'FSDD speakers to include, comma-separated', list)
     .option('--exclude-speakers <names>', 'FSDD speakers to leave out, comma-separated', list)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--streaming', 'the exact live path: audio chunks through the pipeline, live CMN from the model prior')
+    .option('--grammar <file.jsgf>', 'JSGF grammar (default: any sequence of the model\'s words)')
+    .option('--rule <name>', 'the JSGF rule to use')
+    .option('--words <words>', 'any sequence of these words')
+    .option('--beam <logprob>', 'search beam (default 160)', Number)
+    .option('--max-active <n>', 'most tokens kept per frame (default 1000)', positiveInteger('--max-active'))
+    .option('--word-insertion-penalty <logprob>', 'log score added per word (default 0)', Number)
+    .option('--no-endpoint', 'no endpointing: one utterance per file')
     .action(async (data: string | undefined, options: EvalOptions) => {
-      const model = await loadModel(options.model);
+      const recognizer = await recognizerFromOptions({ ...options, partials: false });
+      const model = recognizer.model;
       const entries = await corpusFor(data, options);
-      const result = await evaluate(model, entries, options.format === 'json');
+      const result = await evaluate(recognizer, entries, options.format === 'json');
       if (options.format === 'json') {
         process.stdout.write(`${JSON.stringify({ model: model.name, files: entries.length, ...result })}\n`);
         return;

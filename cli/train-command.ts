@@ -14,6 +14,8 @@ import {
   computeFeatures,
   concatBlocks,
   padWithSilence,
+  withNoise,
+  DEFAULT_NOISE_COPY,
   HmmTrainer,
   frontEndConfig,
   svgLinePlot,
@@ -27,7 +29,7 @@ import {
 } from '../src/index.ts';
 import { fileSamples, fsddCorpus, transcriptsCorpus, type CorpusEntry } from '../streams/corpus.ts';
 import { DEFAULT_MODEL_PATH, saveModel } from '../streams/model-file.ts';
-import { synthesiseVoices, TRAINING_VOICES } from '../streams/synthetic-voices.ts';
+import { FLITE_TRAINING_VOICES, fliteAvailable, synthesiseFliteVoices, synthesiseVoices, TRAINING_VOICES } from '../streams/synthetic-voices.ts';
 import { evaluate } from './eval-command.ts';
 import { fsddDirOrExplain, indexRange, list, nonNegativeInteger, numberList, positiveInteger } from './options.ts';
 
@@ -52,6 +54,8 @@ export interface TrainOptions {
   seed: number;
   /** Add espeak-ng voices (female, child-like, other accents) to the training data. */
   syntheticVoices: boolean;
+  /** Extra copies of the FSDD (or transcript) recordings in steady white noise at these SNRs (dB), the noise running on before and after. */
+  noiseCopies: number[];
   /** FSDD indices to measure the trained model on, recorded in its provenance (e.g. [0, 4]). */
   testIndices?: [number, number];
   quiet?: boolean;
@@ -128,15 +132,24 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
         ...(options.excludeSpeakers ? { excludeSpeakers: options.excludeSpeakers } : {}),
         indices: options.indices,
       });
+  const realRecordings = entries.length;
   if (options.syntheticVoices) {
     const voices = await synthesiseVoices([...new Set(entries.flatMap((entry) => entry.words))], TRAINING_VOICES, options.seed);
     log(`added ${voices.length} espeak-ng recordings (${TRAINING_VOICES.voices.length} accents × ${TRAINING_VOICES.variants.join('/')} variants)`);
     entries.push(...voices);
+    if (await fliteAvailable()) {
+      const flite = await synthesiseFliteVoices([...new Set(entries.flatMap((entry) => entry.words))], FLITE_TRAINING_VOICES, options.seed);
+      log(`added ${flite.length} flite recordings (voices ${FLITE_TRAINING_VOICES.voices.join(', ')})`);
+      entries.push(...flite);
+    } else {
+      log('flite is not installed (apt-get install flite): training without its voices');
+    }
   }
   const config = frontEndConfig({ frames: { sampleRateHz: options.sampleRate }, cmn: { mode: options.cmn } });
   const warps = [1, ...options.vtlp.filter((w) => w !== 1)];
   const copies = warps.length > 1 ? ` × ${warps.length} (VTLP warps ${warps.join(', ')}) = ${entries.length * warps.length} utterances` : '';
-  log(`training on ${entries.length} recordings${copies}`);
+  const noisy = options.noiseCopies.length > 0 ? `, plus ${realRecordings * options.noiseCopies.length} noisy copies (SNR ${options.noiseCopies.join(', ')} dB)` : '';
+  log(`training on ${entries.length} recordings${copies}${noisy}`);
 
   const bar = options.quiet ? undefined : new cliProgress.SingleBar({ format: 'features |{bar}| {value}/{total} files  {eta}s left', stream: process.stderr }, cliProgress.Presets.shades_classic);
   bar?.start(entries.length, 0);
@@ -150,6 +163,13 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
     for (const warp of warps) {
       const audio = options.padSilence > 0 ? padWithSilence(samples, options.sampleRate, random, padding) : samples;
       utterances.push({ id: entry.path, words: entry.words, features: computeFeatures(audio, config, { vtlpWarp: warp }) });
+    }
+    // Recorded speech only: the synthetic voices are clean by nature and already many.
+    if (index < realRecordings) {
+      for (const snrDb of options.noiseCopies) {
+        const audio = withNoise(samples, options.sampleRate, random, { ...DEFAULT_NOISE_COPY, snrDb });
+        utterances.push({ id: `${entry.path} (SNR ${snrDb} dB)`, words: entry.words, features: computeFeatures(audio, config) });
+      }
     }
     bar?.increment();
   }
@@ -180,12 +200,12 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
       data: options.transcripts
         ? `transcripts ${options.transcripts} (${entries.length} recordings)`
         : options.syntheticVoices
-        ? `FSDD, speakers ${options.speakers?.join(',') ?? 'all'}${options.excludeSpeakers ? ` except ${options.excludeSpeakers.join(',')}` : ''}, indices ${options.indices.join('-')}, plus espeak-ng voices (${entries.length} recordings in all)`
+        ? `FSDD, speakers ${options.speakers?.join(',') ?? 'all'}${options.excludeSpeakers ? ` except ${options.excludeSpeakers.join(',')}` : ''}, indices ${options.indices.join('-')}, plus synthetic voices (${entries.length} recordings in all)`
         : `FSDD, speakers ${options.speakers?.join(',') ?? 'all'}${options.excludeSpeakers ? ` except ${options.excludeSpeakers.join(',')}` : ''}, indices ${options.indices.join('-')} (${entries.length} recordings)`,
       command: `beamline ${process.argv.slice(2).join(' ')}`.trim(),
       date: new Date().toISOString().slice(0, 10),
       accuracy: {},
-      notes: `VTLP warps ${warps.join(', ')} (1: none); silence padding up to ${options.padSilence} s per end; ${passes.length} passes after the equal-length alignment; trained in ${seconds.toFixed(0)} s on one core`,
+      notes: `VTLP warps ${warps.join(', ')} (1: none); silence padding up to ${options.padSilence} s per end; noisy copies at SNR ${options.noiseCopies.join(', ') || 'none'} dB; ${passes.length} passes after the equal-length alignment; trained in ${seconds.toFixed(0)} s on one core`,
     },
   };
   if (options.testIndices !== undefined && options.transcripts === undefined) {
@@ -223,7 +243,12 @@ export function trainCommand(): Command {
     .option('--states-per-phone <n>', 'HMM states per phone of each word', positiveInteger('--states-per-phone'), 3)
     .addOption(new Option('--vtlp <warps>', 'extra copies of the data with vocal-tract-length warps, e.g. 0.9,1.1').argParser(numberList('--vtlp')).default([], 'none'))
     .option('--pad-silence <seconds>', 'pad each training utterance with up to this much quiet noise at each end (0: none)', Number, 0)
-    .option('--synthetic-voices', 'add espeak-ng voices (female, child-like, other accents) to the training data')
+    .option('--synthetic-voices', 'add synthetic voices (espeak-ng, and flite where installed: female, child-like, other accents) to the training data')
+    .addOption(
+      new Option('--noise-copies <snrs>', 'extra copies of the recordings in white noise at these SNRs (dB), the noise running on before and after, e.g. 15')
+        .argParser(numberList('--noise-copies'))
+        .default([], 'none'),
+    )
     .option('--seed <n>', 'seed of the augmentation', nonNegativeInteger('--seed'), 1)
     .option('--test-indices <range>', 'measure the model on these FSDD indices and record it in the provenance (e.g. 0-4)', indexRange)
     .action(async (options: TrainOptions) => {

@@ -1,11 +1,20 @@
 /**
  * The search as RxJS operators: decode (feature frames → hypothesis events) and recognize (audio
- * at any rate → hypothesis events: the front end, then decode). Each subscription gets its own
- * decoder; the recogniser (model and compiled graph) is shared.
+ * at any rate → hypothesis events: resampling, then a recognition session). Each subscription
+ * gets its own decoder or session; the recogniser (model and compiled graph) is shared.
  */
 import { Observable, pipe, type OperatorFunction } from 'rxjs';
-import type { AudioChunk, DecoderEvent, FrameBlock, Recognizer, ResamplerQuality } from '../src/index.ts';
-import { frontEnd } from './front-end-operators.ts';
+import {
+  BeamlineError,
+  ERROR_CODES,
+  type AudioChunk,
+  type DecoderEvent,
+  type FrameBlock,
+  type RecognitionSession,
+  type Recognizer,
+  type ResamplerQuality,
+} from '../src/index.ts';
+import { resample } from './front-end-operators.ts';
 
 export interface DecodeOptions {
   /** Each emission ends the current utterance now (push-to-talk release) and emits its final. */
@@ -53,13 +62,53 @@ export interface RecognizeOptions extends DecodeOptions {
   readonly resamplerQuality?: ResamplerQuality;
 }
 
-/** Audio chunks at any rate → hypothesis events: resample, frames, features, decode. */
+/**
+ * Audio chunks at any rate → hypothesis events: resample to the model's rate, then a
+ * recognition session (front end and search; in streaming mode, finals from a second pass over
+ * each utterance, see RecognitionSession).
+ */
 export function recognize(recognizer: Recognizer, options: RecognizeOptions = {}): OperatorFunction<AudioChunk, DecoderEvent> {
-  return pipe(
-    frontEnd(recognizer.frontEnd, {
-      cmnPriorMean: recognizer.model.cmnPriorMean,
-      ...(options.resamplerQuality !== undefined ? { resamplerQuality: options.resamplerQuality } : {}),
-    }),
-    decode(recognizer, options),
-  );
+  return pipe(resample(recognizer.sampleRateHz, options.resamplerQuality), session(recognizer, options));
+}
+
+function session(recognizer: Recognizer, options: DecodeOptions): OperatorFunction<AudioChunk, DecoderEvent> {
+  return (source) =>
+    new Observable<DecoderEvent>((subscriber) => {
+      let current: RecognitionSession;
+      try {
+        current = recognizer.createSession();
+      } catch (error) {
+        subscriber.error(error);
+        return;
+      }
+      const run = (step: () => DecoderEvent[]): boolean => {
+        let events: DecoderEvent[];
+        try {
+          events = step();
+        } catch (error) {
+          subscriber.error(error);
+          return false;
+        }
+        for (const event of events) subscriber.next(event);
+        return true;
+      };
+      if (options.finalize$ !== undefined) subscriber.add(options.finalize$.subscribe(() => run(() => current.finalize())));
+      subscriber.add(
+        source.subscribe({
+          next: (chunk) => {
+            if (chunk.sampleRateHz !== recognizer.sampleRateHz) {
+              subscriber.error(
+                new BeamlineError(ERROR_CODES.AUDIO_BAD_SAMPLE_RATE, `the recogniser needs audio at ${recognizer.sampleRateHz} Hz; got ${chunk.sampleRateHz} Hz`),
+              );
+              return;
+            }
+            run(() => current.push(chunk.samples));
+          },
+          error: (error: unknown) => subscriber.error(error),
+          complete: () => {
+            if (run(() => current.finish())) subscriber.complete();
+          },
+        }),
+      );
+    });
 }

@@ -1,7 +1,10 @@
 /**
- * Synthetic training and test voices from espeak-ng (a Debian package): FSDD has five male
- * speakers only, so female and child-like voices, and other accents, come from the synthesiser.
- * Each call writes WAVs into a temporary folder and returns them as corpus entries.
+ * Synthetic training and test voices from espeak-ng and flite (Debian packages): FSDD has five
+ * male speakers only, so female and child-like voices, and other accents, come from the
+ * synthesisers. espeak-ng gives many accents and variants of one formant voice; flite's five
+ * voices (kal, kal16, awb, rms, slt) are diphone and unit-selection voices cut from recordings
+ * of real people, so they sound less alike. Each call writes WAVs into a temporary folder and
+ * returns them as corpus entries.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
@@ -42,6 +45,51 @@ export const TEST_VOICES: SyntheticVoiceSet = {
   pitch: [40, 99],
   speed: [140, 180],
 };
+
+/** flite voices, each spoken `takes` times per word with its own pitch (Hz) and duration stretch. */
+export interface FliteVoiceSet {
+  readonly voices: readonly string[];
+  readonly takes: number;
+  readonly pitchHz: readonly [number, number];
+  readonly stretch: readonly [number, number];
+}
+
+export const FLITE_TRAINING_VOICES: FliteVoiceSet = {
+  voices: ['kal', 'kal16', 'awb', 'rms', 'slt'],
+  takes: 6,
+  pitchHz: [80, 240],
+  stretch: [0.8, 1.3],
+};
+
+export async function fliteAvailable(): Promise<boolean> {
+  try {
+    await run('flite', ['-lv']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Speaks every word in every flite voice of the set; returns the recordings. */
+export async function synthesiseFliteVoices(words: readonly string[], set: FliteVoiceSet, seed = 1): Promise<CorpusEntry[]> {
+  if (!(await fliteAvailable())) throw new BeamlineError(ERROR_CODES.DATA_INVALID, 'flite voices need flite: apt-get install flite');
+  const dir = await mkdtemp(join(tmpdir(), 'beamline-flite-'));
+  const random = new SeededRandom(seed);
+  const entries: CorpusEntry[] = [];
+  for (const voice of set.voices) {
+    for (let take = 0; take < set.takes; take++) {
+      const pitch = Math.round(set.pitchHz[0] + random.next() * (set.pitchHz[1] - set.pitchHz[0]));
+      const stretch = (set.stretch[0] + random.next() * (set.stretch[1] - set.stretch[0])).toFixed(2);
+      const jobs = words.map((word) => {
+        const path = join(dir, `${word}-${voice}-${take}.wav`);
+        entries.push({ path, words: [word], speaker: `flite ${voice}` });
+        return run('flite', ['-voice', voice, '-t', word, '-o', path, '--setf', `int_f0_target_mean=${pitch}`, '--setf', `duration_stretch=${stretch}`]);
+      });
+      await Promise.all(jobs);
+    }
+  }
+  return entries;
+}
 
 export async function espeakAvailable(): Promise<boolean> {
   try {

@@ -8,8 +8,11 @@
  * - 'live': subtract a running mean, as PocketSphinx's live CMN does. The running sum starts as
  *   the model's prior mean weighted as `priorWeightFrames` frames, so the first short utterance
  *   of a stream is normalised well; every frame is normalised with the mean of the frames before
- *   it, then added. When the count passes `windowFrames` × 1.6 the sum is scaled back to
- *   `windowFrames`, so the mean follows a changing channel. latencyFrames = 0.
+ *   it, then added if it is speech-like: within `speechRangeDb` of the loudest frame so far
+ *   (a level that sinks by 2 dB a second, to follow a quieter talker). Leaving pauses out keeps
+ *   the mean where the utterance mode puts it, so silence still looks like silence after a long
+ *   pause. When the count passes `windowFrames` × 1.6 the sum is scaled back to `windowFrames`,
+ *   so the mean follows a changing channel. latencyFrames = 0.
  * - 'none': frames pass through.
  *
  * Output blocks are new arrays owned by the caller.
@@ -40,6 +43,9 @@ export const DEFAULT_CMN_CONFIG: CmnConfig = { mode: 'utterance', windowFrames: 
 
 /** The sum is rescaled when the count exceeds windowFrames × this (PocketSphinx uses 800/500). */
 const HIGH_WATER_RATIO = 1.6;
+/** How fast the live mode's loudest level sinks, and the frame rate it assumes (10 ms frames). */
+const LIVE_LEVEL_DECAY_DB_PER_SEC = 2;
+const FRAMES_PER_SEC = 100;
 
 export function validateCmnConfig(value: unknown, owner = 'cmn'): CmnConfig {
   const config = checkObject(owner, value);
@@ -64,6 +70,9 @@ export class CmnStage {
   private finished = false;
   /** Frames with c0 below the loudest frame's minus this are left out of the utterance mean. */
   private readonly c0Range: number;
+  /** Live mode: the loudest c0 so far, sinking by `c0DecayPerFrame` each frame. */
+  private loudest = Number.NEGATIVE_INFINITY;
+  private readonly c0DecayPerFrame: number;
 
   /**
    * priorMean: the live mode's starting mean (zeros when the model has none). c0PerDb: how much
@@ -82,6 +91,7 @@ export class CmnStage {
     this.prior = Float64Array.from(priorMean ?? new Float64Array(width));
     this.sum = new Float64Array(width);
     this.c0Range = c0PerDb > 0 ? this.config.speechRangeDb * c0PerDb : Number.POSITIVE_INFINITY;
+    this.c0DecayPerFrame = (LIVE_LEVEL_DECAY_DB_PER_SEC / FRAMES_PER_SEC) * c0PerDb;
     this.reset();
   }
 
@@ -144,11 +154,11 @@ export class CmnStage {
     for (let f = 0; f < block.count; f++) {
       const base = f * width;
       const inverseCount = 1 / this.count;
-      for (let d = 0; d < width; d++) {
-        const value = block.data[base + d];
-        out[base + d] = value - sum[d] * inverseCount;
-        sum[d] += value;
-      }
+      for (let d = 0; d < width; d++) out[base + d] = block.data[base + d] - sum[d] * inverseCount;
+      const c0 = block.data[base];
+      this.loudest = Math.max(c0, this.loudest - this.c0DecayPerFrame);
+      if (!(c0 >= this.loudest - this.c0Range)) continue;
+      for (let d = 0; d < width; d++) sum[d] += block.data[base + d];
       this.count++;
       if (this.count > highWater) {
         const scale = this.config.windowFrames / this.count;

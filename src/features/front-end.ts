@@ -78,6 +78,14 @@ export interface FrontEndOptions {
   readonly vtlpWarp?: number;
 }
 
+/**
+ * How much c0 rises for one dB more in every band: c0 = 2 Σ_b ln E_b (Meyda's DCT scale 2,
+ * lifter weight 1 at c0), so 2 · melBands · ln(10) / 10.
+ */
+export function c0PerDb(config: FrontEndConfig): number {
+  return (2 * config.mfcc.melBands * Math.LN10) / 10;
+}
+
 export class FeatureStage {
   readonly config: FrontEndConfig;
   /** Values per output frame. */
@@ -94,10 +102,7 @@ export class FeatureStage {
     this.inputWidth = frameGeometry(this.config.frames).fftSize;
     const warp = checkNumber('frontEndOptions', 'vtlpWarp', options.vtlpWarp ?? 1, 0.7, 1.3);
     this.mfcc = new MfccExtractor(this.config.frames.sampleRateHz * warp, this.inputWidth, this.config.mfcc);
-    // c0 = 2 Σ_b ln E_b (Meyda's DCT scale 2, lifter weight 1 at c0): one dB more in every band
-    // raises it by 2 · melBands · ln(10) / 10.
-    const c0PerDb = (2 * this.config.mfcc.melBands * Math.LN10) / 10;
-    this.cmn = new CmnStage(this.mfcc.width, this.config.cmn, options.cmnPriorMean, c0PerDb);
+    this.cmn = new CmnStage(this.mfcc.width, this.config.cmn, options.cmnPriorMean, c0PerDb(this.config));
     this.deltas = new DeltaStage(this.mfcc.width, this.config.deltas);
     this.width = this.deltas.width;
   }

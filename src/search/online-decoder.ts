@@ -128,6 +128,9 @@ export interface FinalHypothesis {
   /** Seconds of the stream this utterance covered. */
   readonly start: number;
   readonly end: number;
+  /** The same in frames: the utterance is frames firstFrame .. firstFrame + frameCount − 1 of the stream. */
+  readonly firstFrame: number;
+  readonly frameCount: number;
   /** N-best alternatives (distinct word sequences, best first), when asked for. */
   readonly alternatives?: readonly { readonly text: string; readonly score: number }[];
 }
@@ -595,6 +598,8 @@ export class OnlineDecoder {
       ...(rule !== undefined ? { endpointRule: rule } : {}),
       start: offset * shift,
       end: (offset + this.frame) * shift,
+      firstFrame: offset,
+      frameCount: this.frame,
       ...(this.config.nBest > 0 ? { alternatives: this.nBest(this.config.nBest) } : {}),
     };
     return final;

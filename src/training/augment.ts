@@ -27,3 +27,32 @@ export function padWithSilence(samples: Float32Array, sampleRateHz: number, rand
   for (let i = before + samples.length; i < out.length; i++) out[i] = amplitude * random.normal();
   return out;
 }
+
+export interface NoiseCopy {
+  /** Speech-to-noise ratio, dB (speech power measured over the whole recording). */
+  readonly snrDb: number;
+  /** Longest stretch of the same noise added at each end, seconds; each end draws from [minPad, this]. */
+  readonly maxPadSeconds: number;
+  readonly minPadSeconds: number;
+}
+
+export const DEFAULT_NOISE_COPY: Omit<NoiseCopy, 'snrDb'> = { minPadSeconds: 0.05, maxPadSeconds: 0.4 };
+
+/**
+ * The samples in steady white noise `snrDb` below them, the noise running on for a random
+ * stretch before and after: a recording made in a noisy room, whose pauses the silence model
+ * must learn (FSDD's own recordings are trimmed and quiet).
+ */
+export function withNoise(samples: Float32Array, sampleRateHz: number, random: SeededRandom, copy: NoiseCopy): Float32Array {
+  let power = 0;
+  for (const x of samples) power += x * x;
+  power /= Math.max(1, samples.length);
+  const amplitude = Math.sqrt(power / 10 ** (copy.snrDb / 10));
+  const pad = (): number => Math.floor((copy.minPadSeconds + random.next() * (copy.maxPadSeconds - copy.minPadSeconds)) * sampleRateHz);
+  const before = pad();
+  const after = pad();
+  const out = new Float32Array(before + samples.length + after);
+  out.set(samples, before);
+  for (let i = 0; i < out.length; i++) out[i] += amplitude * random.normal();
+  return out;
+}
