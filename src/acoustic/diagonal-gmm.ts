@@ -10,6 +10,9 @@
  */
 import { LOG_2PI, LOG_ZERO } from '../math/log-space.ts';
 
+/** e^−37 < 2^−53: a component this far below the best adds nothing to the mixture in double precision. */
+const NEGLIGIBLE_LOG_RATIO = 37;
+
 export interface DiagonalGmmParameters {
   /** Component weights, summing to 1. Length K. */
   readonly weights: ArrayLike<number>;
@@ -71,14 +74,29 @@ export class DiagonalGmm {
    * partial sums, which lets the JIT overlap the multiply-adds (about 1.5× faster than one sum).
    */
   componentLogLikelihoods(x: ArrayLike<number>, offset: number, out: Float64Array): void {
-    const { dim, interleaved, logConstants } = this;
+    for (let k = 0; k < this.components; k++) out[k] = this.componentScore(x, offset, k, LOG_ZERO);
+  }
+
+  /**
+   * log(w_k N(x; μ_k, Σ_k)), or any value below `floor` as soon as the partial sum shows the
+   * result will be below it (checked every 12 dimensions: the quadratic only grows). Scoring
+   * passes floor = best so far − 37, below which a component cannot change the mixture's
+   * log-likelihood in double precision, so skipping the rest of it changes no result.
+   */
+  private componentScore(x: ArrayLike<number>, offset: number, k: number, floor: number): number {
+    const { dim, interleaved } = this;
+    const row = 2 * k * dim;
+    const constant = this.logConstants[k];
+    // Largest quadratic that keeps the score at or above the floor.
+    const limit = 2 * (constant - floor);
+    let q0 = 0;
+    let q1 = 0;
+    let q2 = 0;
+    let d = 0;
     const tail = dim - (dim % 3);
-    for (let k = 0, row = 0; k < this.components; k++, row += 2 * dim) {
-      let q0 = 0;
-      let q1 = 0;
-      let q2 = 0;
-      let d = 0;
-      for (; d < tail; d += 3) {
+    while (d < tail) {
+      const stop = Math.min(tail, d + 12);
+      for (; d < stop; d += 3) {
         const p = row + 2 * d;
         const a = x[offset + d] - interleaved[p];
         const b = x[offset + d + 1] - interleaved[p + 2];
@@ -87,24 +105,33 @@ export class DiagonalGmm {
         q1 += b * b * interleaved[p + 3];
         q2 += c * c * interleaved[p + 5];
       }
-      for (; d < dim; d++) {
-        const a = x[offset + d] - interleaved[row + 2 * d];
-        q0 += a * a * interleaved[row + 2 * d + 1];
-      }
-      out[k] = logConstants[k] - 0.5 * (q0 + q1 + q2);
+      if (q0 + q1 + q2 > limit) return LOG_ZERO;
     }
+    for (; d < dim; d++) {
+      const a = x[offset + d] - interleaved[row + 2 * d];
+      q0 += a * a * interleaved[row + 2 * d + 1];
+    }
+    return constant - 0.5 * (q0 + q1 + q2);
   }
 
   /** log p(x) of the frame that starts at x[offset]. Allocation-free. */
   logLikelihood(x: ArrayLike<number>, offset = 0): number {
     const scores = this.scratch;
-    this.componentLogLikelihoods(x, offset, scores);
     let max = LOG_ZERO;
-    for (let k = 0; k < this.components; k++) if (scores[k] > max) max = scores[k];
+    for (let k = 0; k < this.components; k++) {
+      const score = this.componentScore(x, offset, k, max - NEGLIGIBLE_LOG_RATIO);
+      scores[k] = score;
+      if (score > max) max = score;
+    }
     if (max === LOG_ZERO) return LOG_ZERO;
+    // Terms below e^−37 cannot change a sum ≥ 1 in double precision: skipping their exp (the
+    // usual case for all but one or two components) changes no result.
     let sum = 0;
-    for (let k = 0; k < this.components; k++) sum += Math.exp(scores[k] - max);
-    return max + Math.log(sum);
+    for (let k = 0; k < this.components; k++) {
+      const difference = scores[k] - max;
+      if (difference > -NEGLIGIBLE_LOG_RATIO) sum += Math.exp(difference);
+    }
+    return sum === 1 ? max : max + Math.log(sum);
   }
 
   toParameters(): { weights: number[]; means: number[]; variances: number[] } {

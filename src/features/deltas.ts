@@ -40,6 +40,9 @@ export class DeltaStage {
   private readonly denominator: number;
   /** Δ at τ = t − N .. t + N for one dimension (scratch for ΔΔ). */
   private readonly localDeltas: Float64Array;
+  /** Ring rows of frames τ + n and τ − n for each Δ of the frame being written (scratch). */
+  private readonly plusRows: Int32Array;
+  private readonly minusRows: Int32Array;
   private framesIn = 0;
   private framesOut = 0;
   private finished = false;
@@ -56,6 +59,8 @@ export class DeltaStage {
     for (let n = 1; n <= window; n++) sumSquares += n * n;
     this.denominator = 2 * sumSquares;
     this.localDeltas = new Float64Array(2 * window + 1);
+    this.plusRows = new Int32Array((2 * window + 1) * window);
+    this.minusRows = new Int32Array((2 * window + 1) * window);
   }
 
   push(block: FrameBlock): FrameBlock {
@@ -67,7 +72,7 @@ export class DeltaStage {
     let written = 0;
     for (let f = 0; f < block.count; f++) {
       const slot = (this.framesIn % this.ringFrames) * this.inputWidth;
-      this.ring.set(block.data.subarray(f * this.inputWidth, (f + 1) * this.inputWidth), slot);
+      for (let d = 0; d < this.inputWidth; d++) this.ring[slot + d] = block.data[f * this.inputWidth + d];
       this.framesIn++;
       // Frame t is complete once t + latency has arrived; emitting it now, before the ring slot
       // of t − latency is overwritten by later input, keeps the ring at 2·latency + 1 frames.
@@ -97,39 +102,48 @@ export class DeltaStage {
     return { data: new Float32Array(count * this.width), count, width: this.width, firstFrame: this.framesOut };
   }
 
-  /** Static value of dimension `dim` at frame τ, with edge replication. */
-  private staticAt(tau: number, dim: number): number {
+  /** Ring offset of static frame τ, with edge replication. */
+  private rowOf(tau: number): number {
     const last = this.framesIn - 1;
     const t = tau < 0 ? 0 : tau > last ? last : tau;
-    return this.ring[(t % this.ringFrames) * this.inputWidth + dim];
+    return (t % this.ringFrames) * this.inputWidth;
   }
 
-  private deltaAt(tau: number, dim: number): number {
-    const last = this.framesIn - 1;
-    const t = tau < 0 ? 0 : tau > last ? last : tau;
-    let sum = 0;
-    for (let n = 1; n <= this.config.window; n++) sum += n * (this.staticAt(t + n, dim) - this.staticAt(t - n, dim));
-    return sum / this.denominator;
-  }
-
-  /** Writes output frame `framesOut` at row `row` of `out`. */
+  /**
+   * Writes output frame `framesOut` at row `row` of `out`. The ring rows each regression reads
+   * are found once per frame (`plusRows`, `minusRows`: for Δ at t + k, k = −N..N, the rows of
+   * frames t + k ± n), so the per-dimension loops only add.
+   */
   private emit(out: Float32Array, row: number): void {
     const t = this.framesOut++;
     const { window, order } = this.config;
     const width = this.inputWidth;
     const base = row * this.width;
-    for (let dim = 0; dim < width; dim++) {
-      out[base + dim] = this.staticAt(t, dim);
-      if (order === 0) continue;
-      if (order === 1) {
-        out[base + width + dim] = this.deltaAt(t, dim);
-        continue;
+    const { ring, plusRows, minusRows, localDeltas, denominator } = this;
+    const centre = this.rowOf(t);
+    const last = this.framesIn - 1;
+    const deltaFrames = order === 2 ? window : 0;
+    for (let k = -deltaFrames; k <= deltaFrames; k++) {
+      // Δ at a frame beyond the edges is Δ at the edge frame, as HTK replicates.
+      const tau = Math.min(Math.max(t + k, 0), last);
+      for (let n = 1; n <= window; n++) {
+        plusRows[(k + deltaFrames) * window + n - 1] = this.rowOf(tau + n);
+        minusRows[(k + deltaFrames) * window + n - 1] = this.rowOf(tau - n);
       }
-      for (let k = -window; k <= window; k++) this.localDeltas[k + window] = this.deltaAt(t + k, dim);
-      out[base + width + dim] = this.localDeltas[window];
+    }
+    for (let dim = 0; dim < width; dim++) {
+      out[base + dim] = ring[centre + dim];
+      if (order === 0) continue;
+      for (let k = 0; k <= 2 * deltaFrames; k++) {
+        let sum = 0;
+        for (let n = 1; n <= window; n++) sum += n * (ring[plusRows[k * window + n - 1] + dim] - ring[minusRows[k * window + n - 1] + dim]);
+        localDeltas[k] = sum / denominator;
+      }
+      out[base + width + dim] = localDeltas[deltaFrames];
+      if (order === 1) continue;
       let sum = 0;
-      for (let n = 1; n <= window; n++) sum += n * (this.localDeltas[window + n] - this.localDeltas[window - n]);
-      out[base + 2 * width + dim] = sum / this.denominator;
+      for (let n = 1; n <= window; n++) sum += n * (localDeltas[window + n] - localDeltas[window - n]);
+      out[base + 2 * width + dim] = sum / denominator;
     }
   }
 }

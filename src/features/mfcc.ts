@@ -68,6 +68,16 @@ const meyda = Meyda as unknown as MeydaState;
  * cleared before and after: no other user of Meyda sees these settings.
  */
 export function meydaMelFilterBank(sampleRateHz: number, fftSize: number, melBands: number): number[][] {
+  const key = `${sampleRateHz} ${fftSize} ${melBands}`;
+  let bank = filterBanks.get(key);
+  if (bank === undefined) filterBanks.set(key, (bank = buildMeydaMelFilterBank(sampleRateHz, fftSize, melBands)));
+  return bank;
+}
+
+/** Banks already built, by settings: building one runs Meyda once, which costs more than decoding a short file. */
+const filterBanks = new Map<string, number[][]>();
+
+function buildMeydaMelFilterBank(sampleRateHz: number, fftSize: number, melBands: number): number[][] {
   meyda.bufferSize = fftSize;
   meyda.sampleRate = sampleRateHz;
   meyda.melBands = melBands;
@@ -164,12 +174,19 @@ export class MfccExtractor {
       for (let j = 0; j < weights.length; j++) energy += weights[j] * power[firstBin + j];
       logMel[b] = Math.log(energy + 1);
     }
+    // Two partial sums per cepstrum: half the dependency chain of one (bands are even by default).
     const bands = logMel.length;
+    const pairs = bands - (bands % 2);
     for (let k = 0; k < this.config.cepstra; k++) {
-      let sum = 0;
+      let even = 0;
+      let odd = 0;
       const row = k * bands;
-      for (let b = 0; b < bands; b++) sum += dctLiftered[row + b] * logMel[b];
-      out[outOffset + k] = sum;
+      for (let b = 0; b < pairs; b += 2) {
+        even += dctLiftered[row + b] * logMel[b];
+        odd += dctLiftered[row + b + 1] * logMel[b + 1];
+      }
+      if (pairs < bands) even += dctLiftered[row + bands - 1] * logMel[bands - 1];
+      out[outOffset + k] = even + odd;
     }
   }
 }

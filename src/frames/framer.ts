@@ -85,7 +85,6 @@ export class Framer {
   private pendingLength = 0;
   private framesEmitted = 0;
   private finished = false;
-  private ditherState = 0;
 
   constructor(config: Partial<FramerConfig> = {}) {
     this.config = validateFramerConfig({ ...DEFAULT_FRAMER_CONFIG, ...config });
@@ -144,15 +143,6 @@ export class Framer {
     this.pendingLength = needed;
   }
 
-  /** mulberry32: uniform in [0, 1) from the dither state. */
-  private nextUniform(): number {
-    this.ditherState = (this.ditherState + 0x6d2b79f5) >>> 0;
-    let t = this.ditherState;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
   /** Dither, DC removal, pre-emphasis, window; writes fftSize values (zero tail) at out[offset]. */
   private cutFrame(start: number, frameIndex: number, out: Float32Array, offset: number): void {
     const { frameLength, scratch, window } = this;
@@ -160,9 +150,16 @@ export class Framer {
     for (let n = 0; n < frameLength; n++) scratch[n] = this.pending[start + n];
     if (dither > 0) {
       // Seeded by the frame index: the same noise for frame t however the audio arrives.
-      this.ditherState = Math.imul(frameIndex + 1, 0x9e3779b1) >>> 0;
-      const scale = dither / 32768;
-      for (let n = 0; n < frameLength; n++) scratch[n] += scale * (this.nextUniform() + this.nextUniform() - 1);
+      // One xorshift32 step per sample gives two 16-bit uniforms; their sum − 1 is triangular
+      // (TPDF) noise of ±1 LSB × dither.
+      let state = Math.imul(frameIndex + 1, 0x9e3779b1) | 1;
+      const scale = dither / 32768 / 65536;
+      for (let n = 0; n < frameLength; n++) {
+        state ^= state << 13;
+        state ^= state >>> 17;
+        state ^= state << 5;
+        scratch[n] += scale * ((state & 0xffff) + (state >>> 16) - 65536);
+      }
     }
     let mean = 0;
     if (removeDcOffset) {

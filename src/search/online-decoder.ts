@@ -35,7 +35,7 @@ import { DEFAULT_ENDPOINT_CONFIG, type EndpointConfig, type EndpointFacts, endpo
 import { WordBackpointers } from './word-backpointers.ts';
 
 export interface DecoderConfig {
-  /** Tokens more than this below the frame's best are dropped (log-likelihood units; Infinity: none). Default 160. Larger: slower, fewer search errors. */
+  /** Tokens more than this below the frame's best are dropped (log-likelihood units; Infinity: none). Default 100 (no accuracy lost on FSDD against no pruning). Larger: slower, fewer search errors. */
   readonly beam: number;
   /** At most this many tokens survive a frame (Infinity: no limit). Default 1000. Larger: slower, fewer search errors. */
   readonly maxActive: number;
@@ -43,7 +43,7 @@ export interface DecoderConfig {
   readonly wordEndBeam: number;
   /** Multiplies acoustic log-likelihoods. Range (0, 10]. Default 1. Smaller: HMM transitions and the grammar weigh more. */
   readonly acousticScale: number;
-  /** Scale c of the word-end posterior (see above). Range (0, 1]. Default 0.1. Smaller: less extreme confidences. */
+  /** Scale c of the word-end posterior (see above). Range (0, 1]. Default 0.03 (best cross-entropy on held-out FSDD training-split data). Smaller: less extreme confidences. */
   readonly confidenceScale: number;
   /** Alternatives (N-best) attached to finals, the best included. Range 0–100; 0 attaches none. Default 0. */
   readonly nBest: number;
@@ -53,11 +53,11 @@ export interface DecoderConfig {
 }
 
 export const DEFAULT_DECODER_CONFIG: DecoderConfig = {
-  beam: 160,
+  beam: 100,
   maxActive: 1000,
   wordEndBeam: 80,
   acousticScale: 1,
-  confidenceScale: 0.1,
+  confidenceScale: 0.03,
   nBest: 0,
   partials: true,
   endpoint: DEFAULT_ENDPOINT_CONFIG,

@@ -1,0 +1,88 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { beamline } from './run-cli.ts';
+
+const samples = fileURLToPath(new URL('../../demo/samples/', import.meta.url));
+const grammars = fileURLToPath(new URL('../fixtures/grammars/', import.meta.url));
+
+interface DecodeLine {
+  file: string;
+  text?: string;
+  result?: { word: string; start: number; end: number; conf: number }[];
+  partial?: string;
+  stable?: string;
+  error?: { code: string };
+}
+
+const lines = (stdout: string): DecodeLine[] => stdout.trim().split('\n').map((line) => JSON.parse(line) as DecodeLine);
+
+describe('beamline decode with the shipped model and the digit loop', () => {
+  it('prints the digits of each recording, with word times and confidences in JSON lines', async () => {
+    const { code, stdout } = await beamline('decode', '--format', 'jsonl', `${samples}seven-en-us-16k.wav`, `${samples}two-en-gb-8k.wav`, `${samples}nine-en-us-female-22k.wav`);
+    expect(code).toBe(0);
+    const results = lines(stdout);
+    expect(results.map((r) => r.text)).toEqual(['seven', 'two', 'nine']);
+    for (const result of results) {
+      expect(result.result).toHaveLength(1);
+      const [word] = result.result!;
+      expect(word.end).toBeGreaterThan(word.start);
+      expect(word.conf).toBeGreaterThan(0);
+      expect(word.conf).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('shows the hypothesis forming with --partials', async () => {
+    const { code, stdout } = await beamline('decode', '--format', 'jsonl', '--partials', `${samples}seven-en-us-16k.wav`);
+    expect(code).toBe(0);
+    const all = lines(stdout);
+    const partials = all.filter((line) => line.partial !== undefined);
+    expect(partials.length).toBeGreaterThan(0);
+    expect(all.at(-1)!.text).toBe('seven');
+    expect(all.indexOf(partials[0])).toBeLessThan(all.length - 1);
+  });
+
+  it('prints one line per file as text', async () => {
+    const { code, stdout } = await beamline('decode', `${samples}two-en-gb-8k.wav`);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${samples}two-en-gb-8k.wav\ttwo\n`);
+  });
+
+  it('restricts what may be said with --words and with a JSGF grammar', async () => {
+    const words = await beamline('decode', '--format', 'jsonl', '--words', 'two three', `${samples}seven-en-us-16k.wav`);
+    expect(['two', 'three']).toContain(lines(words.stdout)[0].text!.split(' ')[0]);
+    const dir = await mkdtemp(join(tmpdir(), 'beamline-grammar-'));
+    const grammar = join(dir, 'nine.gram');
+    await writeFile(grammar, '#JSGF V1.0;\ngrammar one;\npublic <only> = NINE | EIGHT;\n');
+    const jsgf = await beamline('decode', '--format', 'jsonl', '--grammar', grammar, `${samples}nine-en-us-female-22k.wav`);
+    expect(jsgf.code).toBe(0);
+    expect(lines(jsgf.stdout)[0].text).toBe('nine');
+    const digits = await beamline('decode', '--format', 'jsonl', '--grammar', `${grammars}digits.gram`, `${samples}two-en-gb-8k.wav`);
+    expect(digits.code).toBe(1); // digits.gram has "oh", which the model does not know
+    expect(digits.stderr).toMatch(/UNKNOWN_WORD: .*digits\.gram: JSGF line \d+: the word "oh"/);
+  });
+
+  it('reports a bad file with its code and still decodes the others', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'beamline-bad-'));
+    const bad = join(dir, 'not-audio.wav');
+    await writeFile(bad, 'this is not a WAV file at all');
+    const { code, stdout, stderr } = await beamline('decode', '--format', 'jsonl', bad, `${samples}two-en-gb-8k.wav`);
+    expect(code).toBe(1);
+    const results = lines(stdout);
+    expect(results[0].error?.code).toBe('AUDIO_NOT_AUDIO');
+    expect(results[1].text).toBe('two');
+    expect(stderr).toMatch(/not-audio\.wav: AUDIO_NOT_AUDIO/);
+    expect(stderr).toMatch(/1 of 2 files could not be decoded/);
+  });
+
+  it('names an unknown word in --words and refuses two grammars at once', async () => {
+    const unknown = await beamline('decode', '--words', 'two eleven', `${samples}two-en-gb-8k.wav`);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/UNKNOWN_WORD: the word "eleven"/);
+    const both = await beamline('decode', '--words', 'two', '--phrases', 'two', `${samples}two-en-gb-8k.wav`);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toMatch(/at most one of --grammar, --words and --phrases/);
+  });
+});
