@@ -1,14 +1,19 @@
 /**
- * Isolated-digit accuracy of the training recipe: the model trained on all five FSDD speakers'
+ * Accuracy of the training recipe, decoded by the online decoder with the digit loop (word
+ * error rates with substitutions, deletions and insertions): the model trained on all five FSDD speakers'
  * training split (index 5–49) scored on their test split (index 0–4), and leave-one-speaker-out
  * (train on four speakers' training split, test on the fifth speaker's test split; all folds).
- * With espeak-ng installed it also scores a synthetic set of female and child-like voices (no
- * such voice is in FSDD) to show what augmentation does for unseen voices.
+ * Each fold also decodes connected digits: strings of 3–7 of the held-out speaker's test-split
+ * recordings joined with short noisy gaps (bench/connected-digits.ts). With espeak-ng installed
+ * it also scores a synthetic set of female voices (no such voice is in FSDD) to show what
+ * augmentation does for unseen voices.
  *
- *   npx tsx bench/accuracy.ts [--fsdd DIR] [--mixtures 4] [--vtlp 0.9,1.1] [--pad-silence 0.3] [--synthetic-voices] [--skip-loso]
+ *   npx tsx bench/accuracy.ts [--fsdd DIR] [--mixtures 4] [--vtlp 0.9,1.1] [--pad-silence 0.3] [--synthetic-voices] [--noise-copies 15,40] [--skip-loso]
  */
 import { parseArgs } from 'node:util';
 import { evaluate } from '../cli/eval-command.ts';
+import { Recognizer, type RecognitionReport } from '../src/index.ts';
+import { confidenceAuc, digitStrings, scoreStrings, type ConfidencePair } from './connected-digits.ts';
 import { fsddDirOrExplain } from '../cli/options.ts';
 import { train, type TrainOptions } from '../cli/train-command.ts';
 import { fsddCorpus, FSDD_WORDS } from '../streams/corpus.ts';
@@ -48,9 +53,11 @@ const base: TrainOptions = {
 };
 
 const percent = (value: number): string => `${value.toFixed(1)}%`;
+const wer = (report: RecognitionReport): string =>
+  `${report.wordErrorRate.toFixed(1)}% (S ${report.counts.substitutions}, D ${report.counts.deletions}, I ${report.counts.insertions})`;
 console.log(
-  `Isolated-digit accuracy: ${base.mixtures} Gaussians per state, VTLP warps ${vtlp.length ? vtlp.join(', ') : 'none'}, ` +
-    `silence padding up to ${base.padSilence} s, ${new Date().toISOString().slice(0, 10)}`,
+  `Digit accuracy by the online decoder: ${base.mixtures} Gaussians per state, VTLP warps ${vtlp.length ? vtlp.join(', ') : 'none'}, ` +
+    `silence padding up to ${base.padSilence} s, noisy copies at ${base.noiseCopies.join(', ') || 'no'} dB SNR, synthetic voices ${base.syntheticVoices ? 'on' : 'off'}, ${new Date().toISOString().slice(0, 10)}`,
 );
 
 const full = await train(base);
@@ -59,19 +66,35 @@ console.log(`\nTrained on all five speakers (index 5–49) in ${full.seconds.toF
 console.log(`| speaker | ${SPEAKERS.join(' | ')} | all |`);
 console.log(`| --- | ${SPEAKERS.map(() => '---').join(' | ')} | --- |`);
 console.log(`| accuracy | ${SPEAKERS.map((s) => percent(testSplit.speakers[s].percentCorrect)).join(' | ')} | ${percent(testSplit.report.percentCorrect)} |`);
+console.log(`| WER | ${SPEAKERS.map((s) => percent(testSplit.speakers[s].wordErrorRate)).join(' | ')} | ${wer(testSplit.report)} |`);
 
 if (!values['skip-loso']) {
-  const folds: number[] = [];
+  const isolated: RecognitionReport[] = [];
+  const connected: RecognitionReport[] = [];
+  const confidences: ConfidencePair[] = [];
   for (const speaker of SPEAKERS) {
     const fold = await train({ ...base, excludeSpeakers: [speaker] });
-    const result = await evaluate(fold.model, await fsddCorpus(fsdd, { indices: [0, 4], speakers: [speaker] }), true);
-    folds.push(result.report.percentCorrect);
+    const heldOut = await fsddCorpus(fsdd, { indices: [0, 4], speakers: [speaker] });
+    isolated.push((await evaluate(fold.model, heldOut, true)).report);
+    const strings = await digitStrings(heldOut, 40, base.sampleRate, 1);
+    const scored = scoreStrings(new Recognizer(fold.model, { decoder: { partials: false } }), strings);
+    connected.push(scored.report);
+    confidences.push(...scored.confidences);
   }
-  const mean = folds.reduce((a, b) => a + b, 0) / folds.length;
-  console.log('\nLeave one speaker out (train on four speakers\' index 5–49, test on the fifth speaker\'s index 0–4, 50 files each):\n');
+  const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+  console.log("\nLeave one speaker out (train on four speakers' index 5–49, test on the fifth speaker's index 0–4):\n");
   console.log(`| held-out speaker | ${SPEAKERS.join(' | ')} | mean |`);
   console.log(`| --- | ${SPEAKERS.map(() => '---').join(' | ')} | --- |`);
-  console.log(`| accuracy | ${folds.map(percent).join(' | ')} | ${percent(mean)} |`);
+  console.log(`| isolated, accuracy (50 files each) | ${isolated.map((r) => percent(r.percentCorrect)).join(' | ')} | ${percent(mean(isolated.map((r) => r.percentCorrect)))} |`);
+  console.log(`| isolated, WER | ${isolated.map(wer).join(' | ')} | ${percent(mean(isolated.map((r) => r.wordErrorRate)))} |`);
+  console.log(`| connected 3–7 digits, WER (40 strings each) | ${connected.map(wer).join(' | ')} | ${percent(mean(connected.map((r) => r.wordErrorRate)))} |`);
+  const right = confidences.filter((pair) => pair.correct);
+  const wrong = confidences.filter((pair) => !pair.correct);
+  const average = (pairs: ConfidencePair[]): string => (pairs.reduce((sum, pair) => sum + pair.confidence, 0) / Math.max(1, pairs.length)).toFixed(2);
+  console.log(
+    `\nConfidence on the connected strings of all folds: ${right.length} right words (mean ${average(right)}), ${wrong.length} wrong (mean ${average(wrong)}); ` +
+      `a right word ranks above a wrong one with probability ${confidenceAuc(confidences).toFixed(3)} (ROC AUC).`,
+  );
 }
 
 if (await espeakAvailable()) {

@@ -3,7 +3,7 @@
  * speaker's recordings joined with short gaps of quiet noise (and a little before and after),
  * decoded with the digit loop. Used by bench/decoder.ts; importable for experiments.
  */
-import { RecognitionScorer, SeededRandom, type FinalHypothesis, type RecognitionReport, type Recognizer } from '../src/index.ts';
+import { RecognitionScorer, SeededRandom, alignWords, type FinalHypothesis, type RecognitionReport, type Recognizer } from '../src/index.ts';
 import { fileSamples, type CorpusEntry } from '../streams/corpus.ts';
 
 export interface DigitString {
@@ -66,19 +66,42 @@ export async function digitStrings(entries: readonly CorpusEntry[], count: numbe
   return out;
 }
 
-/** Decodes each string whole (one session per string) and scores the words. */
-export function scoreStrings(recognizer: Recognizer, strings: readonly DigitString[]): { report: RecognitionReport; speakers: Record<string, RecognitionReport> } {
+export interface ConfidencePair {
+  readonly confidence: number;
+  /** The hypothesis word is a hit in the alignment to the reference. */
+  readonly correct: boolean;
+}
+
+/** Decodes each string whole (one session per string) and scores the words and their confidences. */
+export function scoreStrings(
+  recognizer: Recognizer,
+  strings: readonly DigitString[],
+): { report: RecognitionReport; speakers: Record<string, RecognitionReport>; confidences: ConfidencePair[] } {
   const overall = new RecognitionScorer();
   const bySpeaker = new Map<string, RecognitionScorer>();
+  const confidences: ConfidencePair[] = [];
   for (const string of strings) {
     const session = recognizer.createSession();
     const events = [...session.push(string.samples), ...session.finish()];
-    const hypothesis = events
-      .filter((event): event is FinalHypothesis => event.type === 'final')
-      .flatMap((final) => final.words.map((word) => word.word));
+    const words = events.filter((event): event is FinalHypothesis => event.type === 'final').flatMap((final) => final.words);
+    const hypothesis = words.map((word) => word.word);
     overall.add(string.words, hypothesis);
     if (!bySpeaker.has(string.speaker)) bySpeaker.set(string.speaker, new RecognitionScorer());
     bySpeaker.get(string.speaker)!.add(string.words, hypothesis);
+    let next = 0;
+    for (const pair of alignWords(string.words, hypothesis)) {
+      if (pair.kind === 'deletion') continue;
+      confidences.push({ confidence: words[next++].confidence, correct: pair.kind === 'hit' });
+    }
   }
-  return { report: overall.report(), speakers: Object.fromEntries([...bySpeaker].map(([name, scorer]) => [name, scorer.report()])) };
+  return { report: overall.report(), speakers: Object.fromEntries([...bySpeaker].map(([name, scorer]) => [name, scorer.report()])), confidences };
+}
+
+/** Area under the ROC curve: the chance that a right word's confidence is above a wrong one's (ties half). */
+export function confidenceAuc(pairs: readonly ConfidencePair[]): number {
+  const right = pairs.filter((pair) => pair.correct).map((pair) => pair.confidence);
+  const wrong = pairs.filter((pair) => !pair.correct).map((pair) => pair.confidence);
+  let wins = 0;
+  for (const a of right) for (const b of wrong) wins += a > b ? 1 : a === b ? 0.5 : 0;
+  return wins / Math.max(1, right.length * wrong.length);
 }

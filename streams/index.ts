@@ -4,3 +4,4 @@ export { floatChunks, pcmChunks } from './pcm-chunk-source.ts';
 export { features, frames, frontEnd, resample } from './front-end-operators.ts';
 export { stepperOperator, type Stepper } from './stepper-operator.ts';
 export { decode, recognize, type DecodeOptions, type RecognizeOptions } from './recognizer-operators.ts';
+export { DEFAULT_MODEL_PATH, loadModel, saveModel } from './model-file.ts';
