@@ -141,7 +141,7 @@ export function decodeCommand(): Command {
     .option('--partials', 'also print partial hypotheses as they form (JSON lines with --format jsonl)')
     .option('--realtime', 'play each file at real time, as live audio (implies --streaming and shows partials)')
     .option('--streaming', 'the live front end (running CMN from the model prior), as a microphone stream would be decoded')
-    .option('--beam <logprob>', 'search beam in log-likelihood units (default 100; larger: slower, fewer search errors)', number('--beam'))
+    .option('--beam <logprob>', 'search beam in log-likelihood units (default 120; larger: slower, fewer search errors)', number('--beam'))
     .option('--max-active <n>', 'most tokens kept per frame (default 1000)', positiveInteger('--max-active'))
     .option('--word-insertion-penalty <logprob>', 'log score added per word (default -20; more negative: fewer insertions, more deletions)', number('--word-insertion-penalty'))
     .option('--silence-probability <p>', 'probability of the optional silence between words (default 0.5)', number('--silence-probability'))

@@ -89,7 +89,7 @@ export function evalCommand(): Command {
     .option('--grammar <file.jsgf>', 'JSGF grammar (default: any sequence of the model\'s words)')
     .option('--rule <name>', 'the JSGF rule to use')
     .option('--words <words>', 'any sequence of these words')
-    .option('--beam <logprob>', 'search beam (default 100)', Number)
+    .option('--beam <logprob>', 'search beam (default 120)', Number)
     .option('--max-active <n>', 'most tokens kept per frame (default 1000)', positiveInteger('--max-active'))
     .option('--word-insertion-penalty <logprob>', 'log score added per word (default -20)', Number)
     .option('--no-endpoint', 'no endpointing: one utterance per file')
