@@ -89,7 +89,7 @@ const print = (line = ''): void => {
 const { samples: speech8k, source } = speechAt8k(seconds);
 print(`Front-end benchmark: ${seconds} s of audio (${source}), ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`);
 print();
-print(row(['rate', 'Meyda alone (frames/s)', 'framer', 'MFCC (Meyda)', 'CMN + Δ + ΔΔ', 'whole front end (frames/s)', 'real-time factor']));
+print(row(['rate', 'Meyda alone (frames/s)', 'framer', 'MFCC (fft.js)', 'CMN + Δ + ΔΔ', 'whole front end (frames/s)', 'real-time factor']));
 print(row(['---', '---', '---', '---', '---', '---', '---']));
 for (const rateHz of [8000, 16000]) {
   const samples = await upsample(speech8k, rateHz);

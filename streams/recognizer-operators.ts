@@ -3,7 +3,7 @@
  * at any rate → hypothesis events: resampling, then a recognition session). Each subscription
  * gets its own decoder or session; the recogniser (model and compiled graph) is shared.
  */
-import { Observable, pipe, type OperatorFunction } from 'rxjs';
+import { Observable, pipe, type OperatorFunction, type Subscriber } from 'rxjs';
 import {
   BeamlineError,
   ERROR_CODES,
@@ -21,6 +21,19 @@ export interface DecodeOptions {
   readonly finalize$?: Observable<unknown>;
 }
 
+/** Runs one step of a decoder or session and emits its events; an error goes to the error channel (returns false). */
+function emitEvents(subscriber: Subscriber<DecoderEvent>, step: () => DecoderEvent[]): boolean {
+  let events: DecoderEvent[];
+  try {
+    events = step();
+  } catch (error) {
+    subscriber.error(error);
+    return false;
+  }
+  for (const event of events) subscriber.next(event);
+  return true;
+}
+
 /** Feature frames → partial and final hypotheses. End of input emits the last final. */
 export function decode(recognizer: Recognizer, options: DecodeOptions = {}): OperatorFunction<FrameBlock, DecoderEvent> {
   return (source) =>
@@ -32,17 +45,7 @@ export function decode(recognizer: Recognizer, options: DecodeOptions = {}): Ope
         subscriber.error(error);
         return;
       }
-      const run = (step: () => DecoderEvent[]): boolean => {
-        let events: DecoderEvent[];
-        try {
-          events = step();
-        } catch (error) {
-          subscriber.error(error);
-          return false;
-        }
-        for (const event of events) subscriber.next(event);
-        return true;
-      };
+      const run = (step: () => DecoderEvent[]): boolean => emitEvents(subscriber, step);
       if (options.finalize$ !== undefined) {
         subscriber.add(options.finalize$.subscribe(() => run(() => decoder.finalize())));
       }
@@ -81,17 +84,7 @@ function session(recognizer: Recognizer, options: DecodeOptions): OperatorFuncti
         subscriber.error(error);
         return;
       }
-      const run = (step: () => DecoderEvent[]): boolean => {
-        let events: DecoderEvent[];
-        try {
-          events = step();
-        } catch (error) {
-          subscriber.error(error);
-          return false;
-        }
-        for (const event of events) subscriber.next(event);
-        return true;
-      };
+      const run = (step: () => DecoderEvent[]): boolean => emitEvents(subscriber, step);
       if (options.finalize$ !== undefined) subscriber.add(options.finalize$.subscribe(() => run(() => current.finalize())));
       subscriber.add(
         source.subscribe({

@@ -2,10 +2,10 @@ import { fileURLToPath } from 'node:url';
 import { from, lastValueFrom, Subject, toArray } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Recognizer, SeededRandom, type DecoderEvent, type FinalHypothesis, type SpeechModel } from '../../src/index.ts';
-import { fileSamples } from '../../streams/corpus.ts';
+import { fileFeatures, fileSamples } from '../../streams/corpus.ts';
 import { loadModel } from '../../streams/model-file.ts';
 import { floatChunks } from '../../streams/pcm-chunk-source.ts';
-import { recognize } from '../../streams/recognizer-operators.ts';
+import { decode, recognize } from '../../streams/recognizer-operators.ts';
 
 const samples = fileURLToPath(new URL('../../demo/samples/', import.meta.url));
 const RATE = 8000;
@@ -104,6 +104,20 @@ describe('recognize (audio → hypotheses) with the shipped model', () => {
       ['seven', 'finalize'],
       ['two', 'end-of-input'],
     ]);
+  });
+
+  it('decode turns feature blocks into events, and a bad block into a coded error', async () => {
+    const features = await fileFeatures(`${samples}two-en-gb-8k.wav`, model.frontEnd);
+    const half = Math.floor(features.count / 2);
+    const blocks = [
+      { ...features, data: features.data.subarray(0, half * features.width), count: half },
+      { ...features, data: features.data.subarray(half * features.width), count: features.count - half, firstFrame: half },
+    ];
+    const events = await lastValueFrom(from(blocks).pipe(decode(new Recognizer(model)), toArray()));
+    expect(finals(events).map((f) => f.text)).toEqual(['two']);
+    await expect(
+      lastValueFrom(from([{ data: new Float32Array(26), count: 2, width: 13, firstFrame: 0 }]).pipe(decode(new Recognizer(model)), toArray())),
+    ).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
   });
 
   it('refuses audio at a rate other than the model’s with a coded error', async () => {
