@@ -41,6 +41,8 @@ export interface DecodeCommandOptions {
   maxActive?: number;
   wordInsertionPenalty?: number;
   silenceProbability?: number;
+  grammarWeight?: number;
+  acousticScale?: number;
   nbest?: number;
   endpoint: boolean;
 }
@@ -89,11 +91,13 @@ export async function recognizerFromOptions(options: Omit<DecodeCommandOptions, 
     graph: {
       ...(options.wordInsertionPenalty !== undefined ? { wordInsertionPenalty: options.wordInsertionPenalty } : {}),
       ...(options.silenceProbability !== undefined ? { silenceProbability: options.silenceProbability } : {}),
+      ...(options.grammarWeight !== undefined ? { grammarWeight: options.grammarWeight } : {}),
     },
     decoder: {
       ...(options.beam !== undefined ? { beam: options.beam } : {}),
       ...(options.maxActive !== undefined ? { maxActive: options.maxActive } : {}),
       ...(options.nbest !== undefined ? { nBest: options.nbest } : {}),
+      ...(options.acousticScale !== undefined ? { acousticScale: options.acousticScale } : {}),
       partials: options.partials === true || options.realtime === true,
       endpoint: { enabled: options.endpoint },
     },
@@ -145,6 +149,8 @@ export function decodeCommand(): Command {
     .option('--max-active <n>', 'most tokens kept per frame (default 1000)', positiveInteger('--max-active'))
     .option('--word-insertion-penalty <logprob>', 'log score added per word (default -20; more negative: fewer insertions, more deletions)', number('--word-insertion-penalty'))
     .option('--silence-probability <p>', 'probability of the optional silence between words (default 0.5)', number('--silence-probability'))
+    .option('--grammar-weight <w>', "multiplies the grammar's log probabilities (default 1)", number('--grammar-weight'))
+    .option('--acoustic-scale <s>', 'multiplies the acoustic log-likelihoods (default 1; smaller: transitions and grammar weigh more)', number('--acoustic-scale'))
     .option('--nbest <n>', 'attach the n best alternatives to each final (JSON lines)', positiveInteger('--nbest'))
     .option('--no-endpoint', 'one utterance per file: no endpointing')
     .action(async (files: string[], options: DecodeCommandOptions) => {
