@@ -34,6 +34,14 @@ export const ERROR_CODES = {
   DATA_INVALID: 'DATA_INVALID',
   /** A grammar (JSGF, phrase list) does not parse or accepts nothing; the message names the line. */
   GRAMMAR_INVALID: 'GRAMMAR_INVALID',
+  /** A socket message is not valid JSON, has the wrong shape or types, or is not binary audio. */
+  PROTOCOL_INVALID: 'PROTOCOL_INVALID',
+  /** A socket message came at the wrong time (config after audio, anything after eof). */
+  PROTOCOL_ORDER: 'PROTOCOL_ORDER',
+  /** A limit was exceeded: message size, sessions, buffered audio, a subscriber's queue. */
+  LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
+  /** The connection did not present the server's token, or came from an origin not allowed. */
+  UNAUTHORIZED: 'UNAUTHORIZED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -1,0 +1,56 @@
+/**
+ * `beamline serve`: the WebSocket server (streams/asr-server.ts) on the shipped model, on
+ * loopback by default. Logs one JSON object per line on stderr. SIGINT and SIGTERM stop it
+ * gracefully: no new connections, every session gets its final, then exit 0.
+ */
+import { Command } from 'commander';
+import { AsrServer } from '../streams/asr-server.ts';
+import { loadModel } from '../streams/model-file.ts';
+import { list, positiveInteger } from './options.ts';
+
+interface ServeOptions {
+  host: string;
+  port: number;
+  model?: string;
+  token?: string;
+  allowOrigin?: string[];
+  maxSessions: number;
+  idleTimeout: number;
+  sampleRate: number;
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('serve live recognition over WebSocket: Vosk-compatible audio sessions at / and /asr, subscribers at /subscribe, GET /healthz')
+    .option('--host <address>', 'address to listen on (loopback by default; 0.0.0.0 exposes it)', '127.0.0.1')
+    .option('--port <n>', 'port (Vosk uses 2700)', (value: string) => (value === '0' ? 0 : positiveInteger('--port')(value)), 2700)
+    .option('--model <file>', 'model file (default: the shipped digits model)')
+    .option('--token <secret>', 'require this token from every client (Authorization: Bearer, or ?token=)')
+    .option('--allow-origin <origins>', 'comma-separated origins allowed to connect (browsers)', list)
+    .option('--max-sessions <n>', 'audio sessions at once', positiveInteger('--max-sessions'), 200)
+    .option('--idle-timeout <ms>', 'close a session after this long without a message', positiveInteger('--idle-timeout'), 60_000)
+    .option('--sample-rate <hz>', "clients' sample rate when their config names none", positiveInteger('--sample-rate'), 8000)
+    .action(async (options: ServeOptions) => {
+      const server = new AsrServer({
+        model: await loadModel(options.model),
+        host: options.host,
+        port: options.port,
+        ...(options.token !== undefined ? { token: options.token } : {}),
+        ...(options.allowOrigin !== undefined ? { allowOrigins: options.allowOrigin } : {}),
+        maxSessions: options.maxSessions,
+        idleTimeoutMs: options.idleTimeout,
+        defaultSampleRateHz: options.sampleRate,
+        log: (entry) => process.stderr.write(`${JSON.stringify(entry)}\n`),
+      });
+      await server.listen();
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          void server.close().then(resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+}

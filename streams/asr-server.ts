@@ -1,0 +1,389 @@
+/**
+ * The WebSocket server: audio sessions that speak a Vosk-compatible protocol (paths `/` and
+ * `/asr`), subscribers that watch every session's hypotheses (`/subscribe`), and `GET /healthz`.
+ * docs/PROTOCOL.md is the contract.
+ *
+ * Each audio session owns a recognition session (streaming: live partials and endpoints, second
+ * pass finals) and, when the client's rate differs from the model's, a resampler. Messages of a
+ * session are handled strictly in order; every audio message gets exactly one reply (a partial,
+ * repeated if unchanged, or a result), so lock-step clients never stall. A bad message gets an
+ * error reply with a stable code and the session is closed with a documented close code; other
+ * sessions never notice. Every socket has an error listener (ws reports an oversized message as an
+ * error event, which would otherwise kill the process).
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import {
+  BeamlineError,
+  ERROR_CODES,
+  PcmDecoder,
+  Recognizer,
+  Resampler,
+  isBeamlineError,
+  jsgfGrammar,
+  phraseListGrammar,
+  type DecoderEvent,
+  type FinalHypothesis,
+  type PartialHypothesis,
+  type RecognitionSession,
+  type RecognizerOptions,
+  type SpeechModel,
+} from '../src/index.ts';
+import { errorReply, parseClientMessage, partialReply, resultReply, type ReplyContext, type SessionConfig } from './asr-protocol.ts';
+
+export interface AsrServerOptions {
+  readonly model: SpeechModel;
+  /** Settings for every session's recogniser (grammar, graph, decoder). Sessions always stream. */
+  readonly recognizer?: Omit<RecognizerOptions, 'streaming'>;
+  readonly host?: string;
+  /** 0 picks a free port. Default 2700 (Vosk's). */
+  readonly port?: number;
+  /** When set, every connection must present it (Authorization: Bearer, or ?token=). */
+  readonly token?: string;
+  /** Origins allowed to connect (browsers send one); default any. */
+  readonly allowOrigins?: readonly string[];
+  /** Audio sessions at once. Default 200. */
+  readonly maxSessions?: number;
+  /** Largest message, bytes. Default 1 MiB. */
+  readonly maxPayloadBytes?: number;
+  /** A session with no message for this long is closed. Default 60 000 ms. */
+  readonly idleTimeoutMs?: number;
+  /** Client sample rate when the config names none. Default 8000 (the Vosk server's). */
+  readonly defaultSampleRateHz?: number;
+  /** Messages a subscriber may have waiting before it is closed as too slow. Default 1000. */
+  readonly subscriberQueueLimit?: number;
+  /** Structured log lines (one object per event); default none. */
+  readonly log?: (entry: Record<string, unknown>) => void;
+}
+
+/** Close codes (docs/PROTOCOL.md). */
+export const CLOSE_CODES = {
+  NORMAL: 1000,
+  GOING_AWAY: 1001,
+  INVALID_DATA: 1007,
+  POLICY: 1008,
+  TOO_BIG: 1009,
+  TRY_AGAIN_LATER: 1013,
+} as const;
+
+const SUBSCRIBER_HIGH_WATER_BYTES = 64 * 1024;
+
+function closeCodeFor(code: string): number {
+  if (code === ERROR_CODES.LIMIT_EXCEEDED) return CLOSE_CODES.POLICY;
+  if (code === ERROR_CODES.UNAUTHORIZED) return CLOSE_CODES.POLICY;
+  return CLOSE_CODES.INVALID_DATA;
+}
+
+class Subscriber {
+  private readonly queue: { session: string; kind: string; text: string }[] = [];
+  constructor(
+    readonly socket: WebSocket,
+    readonly sessionFilter: string | undefined,
+    private readonly limit: number,
+  ) {}
+
+  /** Queues a message; a newer partial replaces an unsent one of the same session; finals are never dropped. */
+  offer(session: string, kind: string, text: string): void {
+    if (this.sessionFilter !== undefined && this.sessionFilter !== session) return;
+    if (kind === 'partial') {
+      const stale = this.queue.findIndex((entry) => entry.kind === 'partial' && entry.session === session);
+      if (stale >= 0) this.queue.splice(stale, 1);
+    }
+    this.queue.push({ session, kind, text });
+    this.flush();
+  }
+
+  flush(): void {
+    while (this.queue.length > 0 && this.socket.readyState === this.socket.OPEN && this.socket.bufferedAmount < SUBSCRIBER_HIGH_WATER_BYTES) {
+      this.socket.send(this.queue.shift()!.text);
+    }
+    if (this.queue.length > this.limit && this.socket.readyState === this.socket.OPEN) {
+      this.socket.send(JSON.stringify(errorReply(ERROR_CODES.LIMIT_EXCEEDED, `subscriber too slow: more than ${this.limit} messages waiting`)));
+      this.socket.close(CLOSE_CODES.POLICY, `${ERROR_CODES.LIMIT_EXCEEDED}: subscriber too slow`);
+    }
+  }
+}
+
+class AudioSession {
+  private config: SessionConfig = {};
+  private audioSeen = false;
+  private ended = false;
+  private recognition: RecognitionSession | undefined;
+  private decoder: PcmDecoder | undefined;
+  private resampler: Resampler | undefined;
+  private lastPartial: PartialHypothesis | undefined;
+  private work: Promise<void> = Promise.resolve();
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly id: string,
+    private readonly socket: WebSocket,
+    private readonly server: AsrServer,
+  ) {
+    this.touch();
+  }
+
+  private get context(): ReplyContext {
+    return { session: this.id, words: this.config.words ?? true, maxAlternatives: this.config.maxAlternatives ?? 0 };
+  }
+
+  /** Handles messages strictly one after another. */
+  receive(data: RawData, isBinary: boolean): void {
+    this.touch();
+    this.work = this.work.then(() => this.handle(data, isBinary)).catch((error: unknown) => this.fail(error));
+  }
+
+  private async handle(data: RawData, isBinary: boolean): Promise<void> {
+    if (this.ended) throw new BeamlineError(ERROR_CODES.PROTOCOL_ORDER, 'the session has ended (eof): open a new connection');
+    const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    if (!isBinary) {
+      const message = parseClientMessage(bytes.toString('utf8'));
+      if (message.kind === 'config') {
+        if (this.audioSeen) throw new BeamlineError(ERROR_CODES.PROTOCOL_ORDER, 'config must come before the first audio');
+        this.config = message.config;
+        await this.prepare();
+        return;
+      }
+      await this.prepare();
+      if (message.kind === 'reset') {
+        this.reply(resultReply(this.finals(this.recognition!.finalize()), this.context));
+        return;
+      }
+      const finals = this.finals(this.flushResampler());
+      finals.push(...this.finals(this.recognition!.finish()));
+      this.ended = true;
+      this.reply(resultReply(finals, this.context));
+      this.server.sessionEnded(this.id);
+      this.socket.close(CLOSE_CODES.NORMAL, 'eof');
+      return;
+    }
+    this.audioSeen = true;
+    await this.prepare();
+    const samples = this.decoder!.push(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    const events = this.recognition!.push(this.resampler ? this.resampler.push(samples) : samples);
+    const finals = this.finals(events);
+    this.reply(finals.length > 0 ? resultReply(finals, this.context) : partialReply(this.lastPartial, this.context));
+  }
+
+  /** Builds the recogniser, PCM decoder and resampler the config asks for (once). */
+  private async prepare(): Promise<void> {
+    if (this.recognition !== undefined) return;
+    const model = this.server.model;
+    let recognizer = this.server.recognizer;
+    if (this.config.grammar !== undefined || this.config.phraseList !== undefined) {
+      const vocabulary = [...model.lexicon.keys()];
+      const grammar =
+        this.config.grammar !== undefined
+          ? jsgfGrammar(this.config.grammar, { vocabulary })
+          : phraseListGrammar(this.config.phraseList!.map((phrase) => phrase.toLowerCase().split(/\s+/).filter(Boolean)));
+      recognizer = new Recognizer(model, { ...this.server.recognizerOptions, grammar, streaming: true });
+    }
+    const rate = this.config.sampleRateHz ?? this.server.defaultSampleRateHz;
+    this.decoder = new PcmDecoder({ sampleFormat: this.config.encoding ?? 's16le', channels: 1 }, `session ${this.id}`);
+    if (rate !== recognizer.sampleRateHz) this.resampler = await Resampler.create({ inputRateHz: rate, outputRateHz: recognizer.sampleRateHz });
+    this.recognition = recognizer.createSession();
+  }
+
+  private flushResampler(): DecoderEvent[] {
+    if (this.resampler === undefined) return [];
+    const tail = this.resampler.finish();
+    this.resampler.release();
+    this.resampler = undefined;
+    return this.recognition!.push(tail);
+  }
+
+  /** Remembers the latest partial, publishes every event, returns the finals. */
+  private finals(events: readonly DecoderEvent[]): FinalHypothesis[] {
+    const finals: FinalHypothesis[] = [];
+    for (const event of events) {
+      if (event.type === 'partial') this.lastPartial = event;
+      else {
+        finals.push(event);
+        this.lastPartial = undefined;
+      }
+      this.server.publish(this.id, event, this.context);
+    }
+    return finals;
+  }
+
+  private reply(message: Record<string, unknown>): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  fail(error: unknown): void {
+    const code = isBeamlineError(error) ? error.code : 'INTERNAL';
+    const message = error instanceof Error ? error.message : String(error);
+    this.server.logEntry({ event: 'session-error', session: this.id, code, message });
+    this.reply(errorReply(code, message));
+    this.end(closeCodeFor(code), code);
+  }
+
+  /** Server shutdown: final result for what was heard, then 1001. */
+  async shutdown(): Promise<void> {
+    await this.work;
+    if (this.ended) return;
+    this.ended = true;
+    if (this.recognition !== undefined) this.reply(resultReply(this.finals(this.recognition.finish()), this.context));
+    this.end(CLOSE_CODES.GOING_AWAY, 'server shutting down');
+  }
+
+  end(code: number, reason: string): void {
+    this.ended = true;
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.resampler?.release();
+    this.resampler = undefined;
+    if (this.socket.readyState === this.socket.OPEN) this.socket.close(code, reason.slice(0, 120));
+    this.server.sessionEnded(this.id);
+  }
+
+  private touch(): void {
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.reply(errorReply(ERROR_CODES.LIMIT_EXCEEDED, `no message for ${this.server.idleTimeoutMs} ms`));
+      this.end(CLOSE_CODES.POLICY, `${ERROR_CODES.LIMIT_EXCEEDED}: idle`);
+    }, this.server.idleTimeoutMs);
+    this.idleTimer.unref?.();
+  }
+}
+
+export class AsrServer {
+  readonly model: SpeechModel;
+  readonly recognizer: Recognizer;
+  readonly recognizerOptions: Omit<RecognizerOptions, 'streaming'>;
+  readonly defaultSampleRateHz: number;
+  readonly idleTimeoutMs: number;
+  private readonly options: AsrServerOptions;
+  private readonly http: Server;
+  private readonly sockets: WebSocketServer;
+  private readonly sessions = new Map<string, AudioSession>();
+  private readonly subscribers = new Set<Subscriber>();
+  private nextSession = 1;
+  private flushTimer: ReturnType<typeof setInterval> | undefined;
+  private closing = false;
+
+  constructor(options: AsrServerOptions) {
+    this.options = options;
+    this.model = options.model;
+    this.recognizerOptions = options.recognizer ?? {};
+    this.recognizer = new Recognizer(options.model, { ...this.recognizerOptions, streaming: true });
+    this.defaultSampleRateHz = options.defaultSampleRateHz ?? 8000;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+    this.sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes ?? 1024 * 1024 });
+    this.http = createServer((request, response) => {
+      if (request.method === 'GET' && new URL(request.url ?? '/', 'http://x').pathname === '/healthz') {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ status: this.closing ? 'closing' : 'ok', sessions: this.sessions.size, subscribers: this.subscribers.size }));
+        return;
+      }
+      response.writeHead(404, { 'content-type': 'text/plain' });
+      response.end('not found: audio sessions at / and /asr, subscribers at /subscribe, health at /healthz\n');
+    });
+    this.http.on('upgrade', (request, socket, head) => {
+      socket.on('error', () => socket.destroy());
+      const refusal = this.refusal(request);
+      if (refusal !== undefined) {
+        socket.end(`HTTP/1.1 ${refusal.status} ${refusal.text}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${refusal.code}: ${refusal.message}\n`);
+        this.logEntry({ event: 'refused', code: refusal.code, message: refusal.message });
+        return;
+      }
+      this.sockets.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request));
+    });
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(this.options.port ?? 2700, this.options.host ?? '127.0.0.1', () => resolve());
+    });
+    this.flushTimer = setInterval(() => {
+      for (const subscriber of this.subscribers) subscriber.flush();
+    }, 20);
+    this.flushTimer.unref?.();
+    const port = (this.http.address() as AddressInfo).port;
+    this.logEntry({ event: 'listening', host: this.options.host ?? '127.0.0.1', port });
+    return port;
+  }
+
+  /** Stops accepting, sends every session its final, closes everything with 1001. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.sessions.values()].map((session) => session.shutdown()));
+    for (const subscriber of this.subscribers) subscriber.socket.close(CLOSE_CODES.GOING_AWAY, 'server shutting down');
+    if (this.flushTimer !== undefined) clearInterval(this.flushTimer);
+    await new Promise<void>((resolve) => this.sockets.close(() => resolve()));
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    this.logEntry({ event: 'closed' });
+  }
+
+  logEntry(entry: Record<string, unknown>): void {
+    this.options.log?.({ time: new Date().toISOString(), ...entry });
+  }
+
+  publish(session: string, event: DecoderEvent, context: ReplyContext): void {
+    if (this.subscribers.size === 0) return;
+    const body = event.type === 'partial' ? { type: 'partial', ...partialReply(event, context) } : { type: 'final', ...resultReply([event], { ...context, words: true }) };
+    this.broadcast(session, event.type, body);
+  }
+
+  sessionEnded(id: string): void {
+    if (this.sessions.delete(id)) {
+      this.broadcast(id, 'session-end', { type: 'session-end', session: id });
+      this.logEntry({ event: 'session-end', session: id });
+    }
+  }
+
+  /** Stringified once for every subscriber. */
+  private broadcast(session: string, kind: string, body: Record<string, unknown>): void {
+    const text = JSON.stringify(body);
+    for (const subscriber of this.subscribers) subscriber.offer(session, kind, text);
+  }
+
+  private refusal(request: IncomingMessage): { status: number; text: string; code: string; message: string } | undefined {
+    const url = new URL(request.url ?? '/', 'http://x');
+    if (!['/', '/asr', '/subscribe'].includes(url.pathname)) {
+      return { status: 404, text: 'Not Found', code: ERROR_CODES.PROTOCOL_INVALID, message: `no WebSocket endpoint at ${url.pathname} (use /, /asr or /subscribe)` };
+    }
+    if (this.closing) return { status: 503, text: 'Service Unavailable', code: ERROR_CODES.LIMIT_EXCEEDED, message: 'the server is shutting down' };
+    const token = this.options.token;
+    if (token !== undefined) {
+      const header = request.headers.authorization;
+      const presented = header?.startsWith('Bearer ') ? header.slice(7) : url.searchParams.get('token');
+      if (presented !== token) return { status: 401, text: 'Unauthorized', code: ERROR_CODES.UNAUTHORIZED, message: 'present the server token (Authorization: Bearer, or ?token=)' };
+    }
+    const origin = request.headers.origin;
+    if (origin !== undefined && this.options.allowOrigins !== undefined && !this.options.allowOrigins.includes(origin)) {
+      return { status: 403, text: 'Forbidden', code: ERROR_CODES.UNAUTHORIZED, message: `origin ${origin} is not allowed` };
+    }
+    if (url.pathname !== '/subscribe' && this.sessions.size >= (this.options.maxSessions ?? 200)) {
+      return { status: 503, text: 'Service Unavailable', code: ERROR_CODES.LIMIT_EXCEEDED, message: `the server has its maximum of ${this.options.maxSessions ?? 200} sessions; try again later` };
+    }
+    return undefined;
+  }
+
+  private accept(socket: WebSocket, request: IncomingMessage): void {
+    const url = new URL(request.url ?? '/', 'http://x');
+    if (url.pathname === '/subscribe') {
+      const subscriber = new Subscriber(socket, url.searchParams.get('session') ?? undefined, this.options.subscriberQueueLimit ?? 1000);
+      this.subscribers.add(subscriber);
+      socket.on('error', (error) => this.logEntry({ event: 'subscriber-error', message: error.message }));
+      socket.on('close', () => this.subscribers.delete(subscriber));
+      socket.on('message', () => {
+        socket.send(JSON.stringify(errorReply(ERROR_CODES.PROTOCOL_INVALID, 'subscribers only listen; send nothing')));
+      });
+      return;
+    }
+    const id = String(this.nextSession++);
+    const session = new AudioSession(id, socket, this);
+    this.sessions.set(id, session);
+    this.broadcast(id, 'session-start', { type: 'session-start', session: id });
+    this.logEntry({ event: 'session-start', session: id });
+    socket.on('message', (data, isBinary) => session.receive(data, isBinary));
+    socket.on('error', (error: Error & { code?: string }) => {
+      // ws reports an oversized message here, then closes with 1009.
+      this.logEntry({ event: 'socket-error', session: id, code: error.code, message: error.message });
+      session.end(CLOSE_CODES.TOO_BIG, `${ERROR_CODES.LIMIT_EXCEEDED}: ${error.message}`);
+    });
+    socket.on('close', () => session.end(CLOSE_CODES.NORMAL, 'closed by client'));
+  }
+}

@@ -1,0 +1,195 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { readWavHeader, type SpeechModel } from '../../src/index.ts';
+import { AsrServer } from '../../streams/asr-server.ts';
+import { loadModel } from '../../streams/model-file.ts';
+
+const samples = fileURLToPath(new URL('../../demo/samples/', import.meta.url));
+
+/** The 16-bit PCM bytes and rate of a committed sample. */
+function pcm(name: string): { bytes: Buffer; rate: number } {
+  const file = readFileSync(`${samples}${name}`);
+  const header = readWavHeader(new Uint8Array(file), name);
+  return { bytes: file.subarray(header.dataStart, header.dataEnd), rate: header.sampleRateHz };
+}
+
+type Reply = Record<string, unknown>;
+
+/** A client in Vosk's lock-step style: each message waits for its one reply. */
+class LockStepClient {
+  readonly replies: Reply[] = [];
+  closeCode: number | undefined;
+  private waiting: ((reply: Reply) => void)[] = [];
+  private readonly closed: Promise<number>;
+
+  constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      const reply = JSON.parse(String(data)) as Reply;
+      this.replies.push(reply);
+      this.waiting.shift()?.(reply);
+    });
+    this.closed = new Promise((resolve) => socket.on('close', (code) => resolve((this.closeCode = code))));
+  }
+
+  static async connect(url: string, headers: Record<string, string> = {}): Promise<LockStepClient> {
+    const socket = new WebSocket(url, { headers });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    return new LockStepClient(socket);
+  }
+
+  send(data: string | Buffer): Promise<Reply> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.socket.send(data);
+    });
+  }
+
+  /** Sends without expecting a reply (config). */
+  post(data: string): void {
+    this.socket.send(data);
+  }
+
+  done(): Promise<number> {
+    return this.closed;
+  }
+}
+
+async function streamFile(client: LockStepClient, name: string, chunkSeconds = 0.2): Promise<Reply[]> {
+  const { bytes, rate } = pcm(name);
+  client.post(JSON.stringify({ config: { sample_rate: rate } }));
+  const chunk = 2 * Math.round(rate * chunkSeconds);
+  const replies: Reply[] = [];
+  for (let i = 0; i < bytes.length; i += chunk) replies.push(await client.send(bytes.subarray(i, i + chunk)));
+  replies.push(await client.send('{"eof" : 1}'));
+  return replies;
+}
+
+describe('AsrServer (real sockets on loopback)', () => {
+  let model: SpeechModel;
+  let server: AsrServer;
+  let url: string;
+  beforeAll(async () => {
+    model = await loadModel();
+    server = new AsrServer({ model, port: 0, maxPayloadBytes: 64 * 1024 });
+    url = `ws://127.0.0.1:${await server.listen()}`;
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('decodes a recording sent in 0.2 s chunks, one reply per message, and subscribers see the same', async () => {
+    const subscriber = new WebSocket(`${url}/subscribe`);
+    const seen: Reply[] = [];
+    subscriber.on('message', (data) => seen.push(JSON.parse(String(data)) as Reply));
+    await new Promise((resolve) => subscriber.once('open', resolve));
+    const client = await LockStepClient.connect(`${url}/asr`);
+    const replies = await streamFile(client, 'seven-en-us-16k.wav');
+    const { bytes, rate } = pcm('seven-en-us-16k.wav');
+    expect(replies).toHaveLength(Math.ceil(bytes.length / (2 * Math.round(rate * 0.2))) + 1);
+    const final = replies.at(-1)!;
+    expect(final.text).toBe('seven');
+    expect((final.result as { word: string }[]).map((w) => w.word)).toEqual(['seven']);
+    expect(replies.slice(0, -1).every((reply) => 'partial' in reply || 'text' in reply)).toBe(true);
+    expect(await client.done()).toBe(1000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const session = String(final.session);
+    const forSession = seen.filter((event) => event.session === session);
+    expect(forSession[0].type).toBe('session-start');
+    expect(forSession.at(-1)!.type).toBe('session-end');
+    expect(forSession.filter((event) => event.type === 'final').map((event) => event.text)).toEqual(['seven']);
+    subscriber.close();
+  });
+
+  it('answers bad input with a coded error and a close code, while a good session beside it finishes', async () => {
+    const good = await LockStepClient.connect(url);
+    const goodRun = streamFile(good, 'two-en-gb-8k.wav', 0.05);
+    const cases: [string | Buffer, string, number][] = [
+      ['not json', 'PROTOCOL_INVALID', 1007],
+      ['{"config": {"sample_rate": "fast"}}', 'AUDIO_BAD_SAMPLE_RATE', 1007],
+      ['{"config": {"sample_rate": 1}}', 'AUDIO_BAD_SAMPLE_RATE', 1007],
+      ['{"config": {"words": 3}}', 'PROTOCOL_INVALID', 1007],
+      ['{"config": {"grammar": "public <a> = eleven;"}}', 'UNKNOWN_WORD', 1007],
+      ['{"config": {"grammar": "public <a> = (one;"}}', 'GRAMMAR_INVALID', 1007],
+      ['{"eof": 2}', 'PROTOCOL_INVALID', 1007],
+      ['{"eof": 1, "reset": 1}', 'PROTOCOL_INVALID', 1007],
+      ['[1, 2, 3]', 'PROTOCOL_INVALID', 1007],
+      ['{"hello": 1}', 'PROTOCOL_INVALID', 1007],
+    ];
+    for (const [message, code, closeCode] of cases) {
+      const client = await LockStepClient.connect(`${url}/asr`);
+      client.post(typeof message === 'string' ? message : message.toString());
+      expect(await client.done()).toBe(closeCode);
+      expect((client.replies[0]?.error as { code: string } | undefined)?.code).toBe(code);
+    }
+    // Config after audio is out of order.
+    const late = await LockStepClient.connect(`${url}/asr`);
+    await late.send(Buffer.alloc(320));
+    late.post('{"config": {"sample_rate": 8000}}');
+    expect(await late.done()).toBe(1007);
+    expect((late.replies.at(-1)!.error as { code: string }).code).toBe('PROTOCOL_ORDER');
+    // An oversized frame: ws closes with 1009; the server logs it and carries on.
+    const huge = await LockStepClient.connect(`${url}/asr`);
+    huge.socket.send(Buffer.alloc(200 * 1024));
+    expect(await huge.done()).toBe(1009);
+    // Random bytes as audio are just (odd) audio: a reply, no crash.
+    const noise = await LockStepClient.connect(`${url}/asr`);
+    const reply = await noise.send(Buffer.from(Array.from({ length: 999 }, (_, i) => (i * 7919) % 256)));
+    expect('partial' in reply || 'text' in reply).toBe(true);
+    noise.socket.close();
+    const replies = await goodRun;
+    expect(replies.at(-1)!.text).toBe('two');
+  });
+
+  it('finalizes on reset and carries on', async () => {
+    const client = await LockStepClient.connect(`${url}/asr`);
+    const { bytes, rate } = pcm('nine-en-us-female-22k.wav');
+    client.post(JSON.stringify({ config: { sample_rate: rate } }));
+    await client.send(bytes);
+    const result = await client.send('{"reset": 1}');
+    expect(result.text).toBe('nine');
+    const after = await client.send(bytes);
+    expect('partial' in after || 'text' in after).toBe(true);
+    const final = await client.send('{"eof": 1}');
+    expect(final.text).toBe('nine');
+    expect(final.segment).toBe(1);
+  });
+
+  it('serves GET /healthz and refuses unknown paths', async () => {
+    const health = (await (await fetch(url.replace('ws:', 'http:') + '/healthz')).json()) as { status: string };
+    expect(health.status).toBe('ok');
+    const socket = new WebSocket(`${url}/nowhere`);
+    const status = await new Promise<number>((resolve) => socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0)));
+    expect(status).toBe(404);
+  });
+});
+
+describe('AsrServer security and shutdown', () => {
+  it('requires the token when one is set', async () => {
+    const server = new AsrServer({ model: await loadModel(), port: 0, token: 's3cret' });
+    const url = `ws://127.0.0.1:${await server.listen()}`;
+    const refused = new WebSocket(`${url}/asr`);
+    expect(await new Promise<number>((resolve) => refused.on('unexpected-response', (_q, response) => resolve(response.statusCode ?? 0)))).toBe(401);
+    const byHeader = await LockStepClient.connect(`${url}/asr`, { Authorization: 'Bearer s3cret' });
+    byHeader.socket.close();
+    const byQuery = await LockStepClient.connect(`${url}/subscribe?token=s3cret`);
+    byQuery.socket.close();
+    await server.close();
+  });
+
+  it('on close, sends every open session its final and closes with 1001', async () => {
+    const server = new AsrServer({ model: await loadModel(), port: 0 });
+    const url = `ws://127.0.0.1:${await server.listen()}`;
+    const client = await LockStepClient.connect(`${url}/asr`);
+    const { bytes, rate } = pcm('seven-en-us-16k.wav');
+    client.post(JSON.stringify({ config: { sample_rate: rate } }));
+    await client.send(bytes);
+    await server.close();
+    expect(await client.done()).toBe(1001);
+    expect(client.replies.at(-1)!.text).toBe('seven');
+  });
+});
