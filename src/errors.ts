@@ -42,6 +42,8 @@ export const ERROR_CODES = {
   LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
   /** The connection did not present the server's token, or came from an origin not allowed. */
   UNAUTHORIZED: 'UNAUTHORIZED',
+  /** A server could not be reached, or closed the session other than normally. */
+  CONNECTION_FAILED: 'CONNECTION_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
