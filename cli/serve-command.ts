@@ -1,9 +1,10 @@
 /**
  * `beamline serve`: the WebSocket server (streams/asr-server.ts) on the shipped model, on
- * loopback by default. Logs one JSON object per line on stderr. SIGINT and SIGTERM stop it
- * gracefully: no new connections, every session gets its final, then exit 0.
+ * loopback by default. Logs one JSON object per line on stderr (pino). SIGINT and SIGTERM stop
+ * it gracefully: no new connections, every session gets its final, then exit 0.
  */
 import { Command } from 'commander';
+import { pino } from 'pino';
 import { AsrServer } from '../streams/asr-server.ts';
 import { loadModel } from '../streams/model-file.ts';
 import { list, positiveInteger } from './options.ts';
@@ -31,6 +32,7 @@ export function serveCommand(): Command {
     .option('--idle-timeout <ms>', 'close a session after this long without a message', positiveInteger('--idle-timeout'), 60_000)
     .option('--sample-rate <hz>', "clients' sample rate when their config names none", positiveInteger('--sample-rate'), 8000)
     .action(async (options: ServeOptions) => {
+      const logger = pino({ base: undefined }, pino.destination(2));
       const server = new AsrServer({
         model: await loadModel(options.model),
         host: options.host,
@@ -40,7 +42,7 @@ export function serveCommand(): Command {
         maxSessions: options.maxSessions,
         idleTimeoutMs: options.idleTimeout,
         defaultSampleRateHz: options.sampleRate,
-        log: (entry) => process.stderr.write(`${JSON.stringify(entry)}\n`),
+        log: ({ event, ...fields }) => logger.info(fields, String(event)),
       });
       await server.listen();
       await new Promise<void>((resolve) => {

@@ -9,10 +9,11 @@
  * repeated if unchanged, or a result), so lock-step clients never stall. A bad message gets an
  * error reply with a stable code and the session is closed with a documented close code; other
  * sessions never notice. Every socket has an error listener (ws reports an oversized message as an
- * error event, which would otherwise kill the process).
+ * error event, which would otherwise kill the process). `GET /metrics` gives Prometheus figures.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
   BeamlineError,
@@ -75,6 +76,38 @@ function closeCodeFor(code: string): number {
   return CLOSE_CODES.INVALID_DATA;
 }
 
+/** The server's Prometheus figures, in a registry of its own. */
+class ServerMetrics {
+  readonly registry = new Registry();
+  readonly audioSeconds = new Counter({ name: 'beamline_audio_seconds_total', help: 'Seconds of audio decoded', registers: [this.registry] });
+  readonly decodeSeconds = new Counter({ name: 'beamline_decode_seconds_total', help: 'Seconds spent decoding (front end and search)', registers: [this.registry] });
+  readonly replyLatency = new Histogram({
+    name: 'beamline_reply_latency_seconds',
+    help: 'From an audio message arriving to its reply being sent (queueing included): the decode lag',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  constructor(server: { readonly sessionCount: number; readonly subscriberCount: number }) {
+    const registry = this.registry;
+    new Gauge({ name: 'beamline_sessions', help: 'Open audio sessions', registers: [registry], collect() { this.set(server.sessionCount); } });
+    new Gauge({ name: 'beamline_subscribers', help: 'Connected subscribers', registers: [registry], collect() { this.set(server.subscriberCount); } });
+    const audio = this.audioSeconds;
+    const decode = this.decodeSeconds;
+    new Gauge({
+      name: 'beamline_real_time_factor',
+      help: 'Decoding time over audio time since the server started',
+      registers: [registry],
+      async collect() {
+        const [heard, spent] = await Promise.all([audio.get(), decode.get()]);
+        const seconds = heard.values[0]?.value ?? 0;
+        this.set(seconds > 0 ? (spent.values[0]?.value ?? 0) / seconds : 0);
+      },
+    });
+    collectDefaultMetrics({ register: registry, prefix: 'beamline_' });
+  }
+}
+
 class Subscriber {
   private readonly queue: { session: string; kind: string; text: string }[] = [];
   constructor(
@@ -131,7 +164,13 @@ class AudioSession {
   /** Handles messages strictly one after another. */
   receive(data: RawData, isBinary: boolean): void {
     this.touch();
-    this.work = this.work.then(() => this.handle(data, isBinary)).catch((error: unknown) => this.fail(error));
+    const arrived = performance.now();
+    this.work = this.work
+      .then(() => this.handle(data, isBinary))
+      .then(() => {
+        if (isBinary) this.server.metrics.replyLatency.observe((performance.now() - arrived) / 1000);
+      })
+      .catch((error: unknown) => this.fail(error));
   }
 
   private async handle(data: RawData, isBinary: boolean): Promise<void> {
@@ -160,8 +199,11 @@ class AudioSession {
     }
     this.audioSeen = true;
     await this.prepare();
+    const started = performance.now();
     const samples = this.decoder!.push(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     const events = this.recognition!.push(this.resampler ? this.resampler.push(samples) : samples);
+    this.server.metrics.decodeSeconds.inc((performance.now() - started) / 1000);
+    this.server.metrics.audioSeconds.inc(samples.length / (this.config.sampleRateHz ?? this.server.defaultSampleRateHz));
     const finals = this.finals(events);
     this.reply(finals.length > 0 ? resultReply(finals, this.context) : partialReply(this.lastPartial, this.context));
   }
@@ -253,6 +295,7 @@ export class AsrServer {
   readonly recognizerOptions: Omit<RecognizerOptions, 'streaming'>;
   readonly defaultSampleRateHz: number;
   readonly idleTimeoutMs: number;
+  readonly metrics: ServerMetrics;
   private readonly options: AsrServerOptions;
   private readonly http: Server;
   private readonly sockets: WebSocketServer;
@@ -269,15 +312,30 @@ export class AsrServer {
     this.recognizer = new Recognizer(options.model, { ...this.recognizerOptions, streaming: true });
     this.defaultSampleRateHz = options.defaultSampleRateHz ?? 8000;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+    this.metrics = new ServerMetrics(this);
     this.sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes ?? 1024 * 1024 });
     this.http = createServer((request, response) => {
-      if (request.method === 'GET' && new URL(request.url ?? '/', 'http://x').pathname === '/healthz') {
+      const path = new URL(request.url ?? '/', 'http://x').pathname;
+      if (request.method === 'GET' && path === '/metrics') {
+        this.metrics.registry.metrics().then(
+          (text) => {
+            response.writeHead(200, { 'content-type': this.metrics.registry.contentType });
+            response.end(text);
+          },
+          (error: unknown) => {
+            response.writeHead(500, { 'content-type': 'text/plain' });
+            response.end(String(error));
+          },
+        );
+        return;
+      }
+      if (request.method === 'GET' && path === '/healthz') {
         response.writeHead(200, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ status: this.closing ? 'closing' : 'ok', sessions: this.sessions.size, subscribers: this.subscribers.size }));
         return;
       }
       response.writeHead(404, { 'content-type': 'text/plain' });
-      response.end('not found: audio sessions at / and /asr, subscribers at /subscribe, health at /healthz\n');
+      response.end('not found: audio sessions at / and /asr, subscribers at /subscribe, GET /healthz and /metrics\n');
     });
     this.http.on('upgrade', (request, socket, head) => {
       socket.on('error', () => socket.destroy());
@@ -316,8 +374,16 @@ export class AsrServer {
     this.logEntry({ event: 'closed' });
   }
 
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
   logEntry(entry: Record<string, unknown>): void {
-    this.options.log?.({ time: new Date().toISOString(), ...entry });
+    this.options.log?.(entry);
   }
 
   publish(session: string, event: DecoderEvent, context: ReplyContext): void {

@@ -159,9 +159,14 @@ describe('AsrServer (real sockets on loopback)', () => {
     expect(final.segment).toBe(1);
   });
 
-  it('serves GET /healthz and refuses unknown paths', async () => {
+  it('serves GET /healthz and /metrics, and refuses unknown paths', async () => {
     const health = (await (await fetch(url.replace('ws:', 'http:') + '/healthz')).json()) as { status: string };
     expect(health.status).toBe('ok');
+    const metrics = await (await fetch(url.replace('ws:', 'http:') + '/metrics')).text();
+    expect(metrics).toMatch(/^beamline_sessions \d+$/m);
+    expect(metrics).toMatch(/^beamline_audio_seconds_total [1-9]/m); // the earlier tests' audio
+    expect(metrics).toMatch(/^beamline_real_time_factor 0\.\d+/m);
+    expect(metrics).toMatch(/^beamline_reply_latency_seconds_bucket\{le="0\.1"\} \d+$/m);
     const socket = new WebSocket(`${url}/nowhere`);
     const status = await new Promise<number>((resolve) => socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0)));
     expect(status).toBe(404);
