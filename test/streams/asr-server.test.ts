@@ -105,10 +105,47 @@ describe('AsrServer (real sockets on loopback)', () => {
     subscriber.close();
   });
 
-  it('answers bad input with a coded error and a close code, while a good session beside it finishes', async () => {
+  it('answers 50 kinds of bad input with a coded error and a close code, while a good session beside it finishes', async () => {
     const good = await LockStepClient.connect(url);
     const goodRun = streamFile(good, 'two-en-gb-8k.wav', 0.05);
+    const validConfig = '{"config": {"sample_rate": 16000, "words": true}}';
+    const truncated: [string, string, number][] = [5, 10, 15, 20, 25, 30, 35, 40, 45, 48].map((n) => [validConfig.slice(0, n), 'PROTOCOL_INVALID', 1007]);
+    const wrongTypes: [string, string, number][] = [
+      ['{"config": {"words": "yes"}}', 'PROTOCOL_INVALID', 1007],
+      ['{"config": {"max_alternatives": -1}}', 'PROTOCOL_INVALID', 1007],
+      ['{"config": {"max_alternatives": 2.5}}', 'PROTOCOL_INVALID', 1007],
+      ['{"config": {"max_alternatives": "3"}}', 'PROTOCOL_INVALID', 1007],
+      ['{"config": {"phrase_list": "one two"}}', 'PROTOCOL_INVALID', 1007],
+      ['{"config": {"phrase_list": []}}', 'PROTOCOL_INVALID', 1007],
+      ['{"config": {"phrase_list": [1, 2]}}', 'PROTOCOL_INVALID', 1007],
+      ['{"config": {"phrase_list": ["one eleven"]}}', 'UNKNOWN_WORD', 1007],
+      ['{"config": {"grammar": 42}}', 'PROTOCOL_INVALID', 1007],
+      ['{"config": {"grammar": ""}}', 'GRAMMAR_INVALID', 1007],
+      ['{"config": {"grammar": "public <a> = one;", "phrase_list": ["two"]}}', 'PROTOCOL_INVALID', 1007],
+      ['{"config": {"format": "mp3"}}', 'PROTOCOL_INVALID', 1007],
+      ['{"config": {"sample_rate": null}}', 'AUDIO_BAD_SAMPLE_RATE', 1007],
+      ['{"config": {"sample_rate": -8000}}', 'AUDIO_BAD_SAMPLE_RATE', 1007],
+      ['{"config": {"sample_rate": 1e9}}', 'AUDIO_BAD_SAMPLE_RATE', 1007],
+      ['{"config": {"sample_rate": [16000]}}', 'AUDIO_BAD_SAMPLE_RATE', 1007],
+      ['{"config": null}', 'PROTOCOL_INVALID', 1007],
+      ['{"config": [1]}', 'PROTOCOL_INVALID', 1007],
+      ['{"config": "16000"}', 'PROTOCOL_INVALID', 1007],
+      ['{"reset": 0}', 'PROTOCOL_INVALID', 1007],
+      ['{"reset": "1"}', 'PROTOCOL_INVALID', 1007],
+      ['{"eof": null}', 'PROTOCOL_INVALID', 1007],
+      ['{}', 'PROTOCOL_INVALID', 1007],
+      ['null', 'PROTOCOL_INVALID', 1007],
+      ['42', 'PROTOCOL_INVALID', 1007],
+      ['"eof"', 'PROTOCOL_INVALID', 1007],
+      ['', 'PROTOCOL_INVALID', 1007],
+      ['\u0000\u0001\u0002', 'PROTOCOL_INVALID', 1007],
+      ['{"eof": 1}}', 'PROTOCOL_INVALID', 1007],
+      ['{"EOF": 1}', 'PROTOCOL_INVALID', 1007],
+      ['{"config": {}, "eof": 1}', 'PROTOCOL_INVALID', 1007],
+    ];
     const cases: [string | Buffer, string, number][] = [
+      ...truncated,
+      ...wrongTypes,
       ['not json', 'PROTOCOL_INVALID', 1007],
       ['{"config": {"sample_rate": "fast"}}', 'AUDIO_BAD_SAMPLE_RATE', 1007],
       ['{"config": {"sample_rate": 1}}', 'AUDIO_BAD_SAMPLE_RATE', 1007],
