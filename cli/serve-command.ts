@@ -18,6 +18,7 @@ interface ServeOptions {
   maxSessions: number;
   idleTimeout: number;
   sampleRate: number;
+  workers?: number;
 }
 
 export function serveCommand(): Command {
@@ -31,6 +32,7 @@ export function serveCommand(): Command {
     .option('--max-sessions <n>', 'audio sessions at once', positiveInteger('--max-sessions'), 200)
     .option('--idle-timeout <ms>', 'close a session after this long without a message', positiveInteger('--idle-timeout'), 60_000)
     .option('--sample-rate <hz>', "clients' sample rate when their config names none", positiveInteger('--sample-rate'), 8000)
+    .option('--workers <n>', 'decoding worker threads (default one per core; 0 decodes on the main thread)', (value: string) => (value === '0' ? 0 : positiveInteger('--workers')(value)))
     .action(async (options: ServeOptions) => {
       const logger = pino({ base: undefined }, pino.destination(2));
       const server = new AsrServer({
@@ -42,6 +44,7 @@ export function serveCommand(): Command {
         maxSessions: options.maxSessions,
         idleTimeoutMs: options.idleTimeout,
         defaultSampleRateHz: options.sampleRate,
+        ...(options.workers !== undefined ? { workers: options.workers } : {}),
         log: ({ event, ...fields }) => logger.info(fields, String(event)),
       });
       await server.listen();

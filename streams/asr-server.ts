@@ -3,8 +3,10 @@
  * `/asr`), subscribers that watch every session's hypotheses (`/subscribe`), and `GET /healthz`.
  * docs/PROTOCOL.md is the contract.
  *
- * Each audio session owns a recognition session (streaming: live partials and endpoints, second
- * pass finals) and, when the client's rate differs from the model's, a resampler. Messages of a
+ * Each audio session owns a session decoder (a PCM decoder, a resampler when the client's rate
+ * differs from the model's, and a streaming recognition session: live partials and endpoints,
+ * second-pass finals), which runs in a pool of worker threads (one per core by default), so the
+ * main thread only moves messages. Messages of a
  * session are handled strictly in order; every audio message gets exactly one reply (a partial,
  * repeated if unchanged, or a result), so lock-step clients never stall. A bad message gets an
  * error reply with a stable code and the session is closed with a documented close code; other
@@ -13,25 +15,23 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
   BeamlineError,
   ERROR_CODES,
-  PcmDecoder,
   Recognizer,
-  Resampler,
   isBeamlineError,
-  jsgfGrammar,
-  phraseListGrammar,
   type DecoderEvent,
   type FinalHypothesis,
   type PartialHypothesis,
-  type RecognitionSession,
   type RecognizerOptions,
   type SpeechModel,
 } from '../src/index.ts';
 import { errorReply, parseClientMessage, partialReply, resultReply, type ReplyContext, type SessionConfig } from './asr-protocol.ts';
+import { DecodingPool } from './decoding-pool.ts';
+import { InProcessDecoders, type SessionDecoders } from './session-decoder.ts';
 
 export interface AsrServerOptions {
   readonly model: SpeechModel;
@@ -54,6 +54,8 @@ export interface AsrServerOptions {
   readonly defaultSampleRateHz?: number;
   /** Messages a subscriber may have waiting before it is closed as too slow. Default 1000. */
   readonly subscriberQueueLimit?: number;
+  /** Decoding worker threads; 0 decodes on the main thread. Default: one per core. */
+  readonly workers?: number;
   /** Structured log lines (one object per event); default none. */
   readonly log?: (entry: Record<string, unknown>) => void;
 }
@@ -142,9 +144,8 @@ class AudioSession {
   private config: SessionConfig = {};
   private audioSeen = false;
   private ended = false;
-  private recognition: RecognitionSession | undefined;
-  private decoder: PcmDecoder | undefined;
-  private resampler: Resampler | undefined;
+  private opened = false;
+  private released = false;
   private lastPartial: PartialHypothesis | undefined;
   private work: Promise<void> = Promise.resolve();
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -176,63 +177,40 @@ class AudioSession {
   private async handle(data: RawData, isBinary: boolean): Promise<void> {
     if (this.ended) throw new BeamlineError(ERROR_CODES.PROTOCOL_ORDER, 'the session has ended (eof): open a new connection');
     const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    const decoders = this.server.decoders;
     if (!isBinary) {
       const message = parseClientMessage(bytes.toString('utf8'));
       if (message.kind === 'config') {
-        if (this.audioSeen) throw new BeamlineError(ERROR_CODES.PROTOCOL_ORDER, 'config must come before the first audio');
+        if (this.audioSeen || this.opened) throw new BeamlineError(ERROR_CODES.PROTOCOL_ORDER, 'config must come before the first audio');
         this.config = message.config;
-        await this.prepare();
+        await this.open();
         return;
       }
-      await this.prepare();
+      await this.open();
       if (message.kind === 'reset') {
-        this.reply(resultReply(this.finals(this.recognition!.finalize()), this.context));
+        this.reply(resultReply(this.finals(await decoders.reset(this.id)), this.context));
         return;
       }
-      const finals = this.finals(this.flushResampler());
-      finals.push(...this.finals(this.recognition!.finish()));
+      const finals = this.finals(await decoders.finish(this.id));
       this.ended = true;
       this.reply(resultReply(finals, this.context));
-      this.server.sessionEnded(this.id);
-      this.socket.close(CLOSE_CODES.NORMAL, 'eof');
+      this.end(CLOSE_CODES.NORMAL, 'eof');
       return;
     }
     this.audioSeen = true;
-    await this.prepare();
-    const started = performance.now();
-    const samples = this.decoder!.push(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    const events = this.recognition!.push(this.resampler ? this.resampler.push(samples) : samples);
-    this.server.metrics.decodeSeconds.inc((performance.now() - started) / 1000);
-    this.server.metrics.audioSeconds.inc(samples.length / (this.config.sampleRateHz ?? this.server.defaultSampleRateHz));
-    const finals = this.finals(events);
+    await this.open();
+    const chunk = await decoders.push(this.id, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    this.server.metrics.decodeSeconds.inc(chunk.decodeSeconds);
+    this.server.metrics.audioSeconds.inc(chunk.audioSeconds);
+    const finals = this.finals(chunk.events);
     this.reply(finals.length > 0 ? resultReply(finals, this.context) : partialReply(this.lastPartial, this.context));
   }
 
-  /** Builds the recogniser, PCM decoder and resampler the config asks for (once). */
-  private async prepare(): Promise<void> {
-    if (this.recognition !== undefined) return;
-    const model = this.server.model;
-    let recognizer = this.server.recognizer;
-    if (this.config.grammar !== undefined || this.config.phraseList !== undefined) {
-      const vocabulary = [...model.lexicon.keys()];
-      const grammar =
-        this.config.grammar !== undefined
-          ? jsgfGrammar(this.config.grammar, { vocabulary })
-          : phraseListGrammar(this.config.phraseList!.map((phrase) => phrase.toLowerCase().split(/\s+/).filter(Boolean)));
-      recognizer = new Recognizer(model, { ...this.server.recognizerOptions, grammar, streaming: true });
-    }
-    const rate = this.config.sampleRateHz ?? this.server.defaultSampleRateHz;
-    this.decoder = new PcmDecoder({ sampleFormat: this.config.encoding ?? 's16le', channels: 1 }, `session ${this.id}`);
-    if (rate !== recognizer.sampleRateHz) this.resampler = await Resampler.create({ inputRateHz: rate, outputRateHz: recognizer.sampleRateHz });
-    this.recognition = recognizer.createSession();
-  }
-
-  private flushResampler(): DecoderEvent[] {
-    if (this.resampler === undefined) return [];
-    const tail = this.resampler.finish();
-    this.resampler.release();
-    this.resampler = undefined;
-    return this.recognition!.push(tail);
+  /** Sets up this session's decoder (recogniser, PCM decoder, resampler) for its config, once. */
+  private async open(): Promise<void> {
+    if (this.opened) return;
+    this.opened = true;
+    await this.server.decoders.open(this.id, this.config);
   }
 
   /** Remembers the latest partial, publishes every event, returns the finals. */
@@ -266,15 +244,23 @@ class AudioSession {
     await this.work;
     if (this.ended) return;
     this.ended = true;
-    if (this.recognition !== undefined) this.reply(resultReply(this.finals(this.recognition.finish()), this.context));
+    if (this.opened) {
+      try {
+        this.reply(resultReply(this.finals(await this.server.decoders.finish(this.id)), this.context));
+      } catch (error) {
+        this.server.logEntry({ event: 'session-error', session: this.id, message: error instanceof Error ? error.message : String(error) });
+      }
+    }
     this.end(CLOSE_CODES.GOING_AWAY, 'server shutting down');
   }
 
   end(code: number, reason: string): void {
     this.ended = true;
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
-    this.resampler?.release();
-    this.resampler = undefined;
+    if (this.opened && !this.released) {
+      this.released = true;
+      this.server.decoders.release(this.id);
+    }
     if (this.socket.readyState === this.socket.OPEN) this.socket.close(code, reason.slice(0, 120));
     this.server.sessionEnded(this.id);
   }
@@ -296,6 +282,8 @@ export class AsrServer {
   readonly defaultSampleRateHz: number;
   readonly idleTimeoutMs: number;
   readonly metrics: ServerMetrics;
+  /** Where sessions decode: worker threads, or this thread when `workers` is 0. */
+  readonly decoders: SessionDecoders;
   private readonly options: AsrServerOptions;
   private readonly http: Server;
   private readonly sockets: WebSocketServer;
@@ -313,6 +301,11 @@ export class AsrServer {
     this.defaultSampleRateHz = options.defaultSampleRateHz ?? 8000;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
     this.metrics = new ServerMetrics(this);
+    const workers = options.workers ?? availableParallelism();
+    this.decoders =
+      workers > 0
+        ? new DecodingPool(options.model, this.recognizerOptions, this.defaultSampleRateHz, workers)
+        : new InProcessDecoders({ model: options.model, recognizer: this.recognizer, recognizerOptions: this.recognizerOptions, defaultSampleRateHz: this.defaultSampleRateHz });
     this.sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes ?? 1024 * 1024 });
     this.http = createServer((request, response) => {
       const path = new URL(request.url ?? '/', 'http://x').pathname;
@@ -371,6 +364,7 @@ export class AsrServer {
     if (this.flushTimer !== undefined) clearInterval(this.flushTimer);
     await new Promise<void>((resolve) => this.sockets.close(() => resolve()));
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    await this.decoders.close();
     this.logEntry({ event: 'closed' });
   }
 

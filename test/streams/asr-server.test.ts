@@ -212,7 +212,7 @@ describe('AsrServer (real sockets on loopback)', () => {
 
 describe('AsrServer security and shutdown', () => {
   it('requires the token when one is set', async () => {
-    const server = new AsrServer({ model: await loadModel(), port: 0, token: 's3cret' });
+    const server = new AsrServer({ model: await loadModel(), port: 0, token: 's3cret', workers: 0 });
     const url = `ws://127.0.0.1:${await server.listen()}`;
     const refused = new WebSocket(`${url}/asr`);
     expect(await new Promise<number>((resolve) => refused.on('unexpected-response', (_q, response) => resolve(response.statusCode ?? 0)))).toBe(401);
@@ -223,8 +223,8 @@ describe('AsrServer security and shutdown', () => {
     await server.close();
   });
 
-  it('on close, sends every open session its final and closes with 1001', async () => {
-    const server = new AsrServer({ model: await loadModel(), port: 0 });
+  it.each([0, 2])('on close, sends every open session its final and closes with 1001 (%i workers)', async (workers) => {
+    const server = new AsrServer({ model: await loadModel(), port: 0, workers });
     const url = `ws://127.0.0.1:${await server.listen()}`;
     const client = await LockStepClient.connect(`${url}/asr`);
     const { bytes, rate } = pcm('seven-en-us-16k.wav');

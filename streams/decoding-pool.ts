@@ -1,0 +1,101 @@
+/**
+ * A pool of decoding workers (session-worker.ts): each session is placed on the worker with the
+ * fewest sessions and stays there, so its messages keep their order. The server talks to the
+ * pool through the same interface as to in-process decoders.
+ */
+import { Worker } from 'node:worker_threads';
+import { BeamlineError, serializeModel, type DecoderEvent, type ErrorCode, type RecognizerOptions, type SpeechModel } from '../src/index.ts';
+import type { SessionConfig } from './asr-protocol.ts';
+import type { DecodedChunk, SessionDecoders } from './session-decoder.ts';
+
+export type WorkerRequestBody =
+  | { readonly kind: 'open'; readonly session: string; readonly config: SessionConfig }
+  | { readonly kind: 'push'; readonly session: string; readonly bytes: Uint8Array }
+  | { readonly kind: 'reset' | 'finish' | 'release'; readonly session: string };
+
+export type WorkerRequest = WorkerRequestBody & { readonly id: number };
+
+export interface WorkerResponse {
+  readonly id: number;
+  readonly result?: DecodedChunk | DecoderEvent[] | undefined;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+interface PoolWorker {
+  readonly worker: Worker;
+  sessions: number;
+}
+
+export class DecodingPool implements SessionDecoders {
+  private readonly workers: PoolWorker[];
+  private readonly placement = new Map<string, PoolWorker>();
+  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
+  private nextId = 1;
+
+  constructor(model: SpeechModel, recognizerOptions: Omit<RecognizerOptions, 'streaming'>, defaultSampleRateHz: number, size: number) {
+    const modelText = serializeModel(model);
+    this.workers = Array.from({ length: size }, () => {
+      const worker = new Worker(new URL('./session-worker-entry.js', import.meta.url), { workerData: { modelText, recognizerOptions, defaultSampleRateHz } });
+      worker.on('message', (response: WorkerResponse) => {
+        const waiting = this.pending.get(response.id);
+        if (waiting === undefined) return;
+        this.pending.delete(response.id);
+        if (response.error !== undefined) waiting.reject(new BeamlineError(response.error.code as ErrorCode, response.error.message));
+        else waiting.resolve(response.result);
+      });
+      worker.on('error', (error) => {
+        // A worker that dies fails its waiting requests; its sessions end with an error.
+        for (const [id, waiting] of this.pending) {
+          this.pending.delete(id);
+          waiting.reject(error);
+        }
+      });
+      return { worker, sessions: 0 };
+    });
+  }
+
+  private request<T>(worker: PoolWorker, request: WorkerRequestBody): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.worker.postMessage({ ...request, id });
+    });
+  }
+
+  private workerOf(session: string): PoolWorker {
+    const worker = this.placement.get(session);
+    if (worker === undefined) throw new Error(`session ${session} has no worker`);
+    return worker;
+  }
+
+  async open(session: string, config: SessionConfig): Promise<void> {
+    const worker = this.workers.reduce((least, candidate) => (candidate.sessions < least.sessions ? candidate : least));
+    worker.sessions++;
+    this.placement.set(session, worker);
+    await this.request(worker, { kind: 'open', session, config });
+  }
+
+  push(session: string, bytes: Uint8Array): Promise<DecodedChunk> {
+    return this.request(this.workerOf(session), { kind: 'push', session, bytes });
+  }
+
+  reset(session: string): Promise<DecoderEvent[]> {
+    return this.request(this.workerOf(session), { kind: 'reset', session });
+  }
+
+  finish(session: string): Promise<DecoderEvent[]> {
+    return this.request(this.workerOf(session), { kind: 'finish', session });
+  }
+
+  release(session: string): void {
+    const worker = this.placement.get(session);
+    if (worker === undefined) return;
+    this.placement.delete(session);
+    worker.sessions--;
+    void this.request(worker, { kind: 'release', session }).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
+  }
+}

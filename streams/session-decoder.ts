@@ -1,0 +1,123 @@
+/**
+ * The decoding half of an audio session: PCM bytes in, hypothesis events out. Built from a
+ * session's config (rate, encoding, grammar or phrase list); owns the PCM decoder, the resampler
+ * and the recognition session. It runs wherever the server puts it: on the main thread or in a
+ * worker (session-worker.ts), behind the same `SessionDecoders` interface.
+ */
+import { PcmDecoder, Recognizer, Resampler, jsgfGrammar, phraseListGrammar, type DecoderEvent, type RecognitionSession, type RecognizerOptions, type SpeechModel } from '../src/index.ts';
+import type { SessionConfig } from './asr-protocol.ts';
+
+export interface DecodedChunk {
+  readonly events: DecoderEvent[];
+  readonly audioSeconds: number;
+  readonly decodeSeconds: number;
+}
+
+export interface DecoderSettings {
+  readonly model: SpeechModel;
+  /** The recogniser sessions share unless their config names a grammar. */
+  readonly recognizer: Recognizer;
+  readonly recognizerOptions: Omit<RecognizerOptions, 'streaming'>;
+  readonly defaultSampleRateHz: number;
+}
+
+export class SessionDecoder {
+  private constructor(
+    private readonly pcm: PcmDecoder,
+    private resampler: Resampler | undefined,
+    private readonly recognition: RecognitionSession,
+    private readonly rateHz: number,
+  ) {}
+
+  static async create(settings: DecoderSettings, config: SessionConfig, name: string): Promise<SessionDecoder> {
+    let recognizer = settings.recognizer;
+    if (config.grammar !== undefined || config.phraseList !== undefined) {
+      const vocabulary = [...settings.model.lexicon.keys()];
+      const grammar =
+        config.grammar !== undefined
+          ? jsgfGrammar(config.grammar, { vocabulary })
+          : phraseListGrammar(config.phraseList!.map((phrase) => phrase.toLowerCase().split(/\s+/).filter(Boolean)));
+      recognizer = new Recognizer(settings.model, { ...settings.recognizerOptions, grammar, streaming: true });
+    }
+    const rate = config.sampleRateHz ?? settings.defaultSampleRateHz;
+    const pcm = new PcmDecoder({ sampleFormat: config.encoding ?? 's16le', channels: 1 }, name);
+    const resampler = rate !== recognizer.sampleRateHz ? await Resampler.create({ inputRateHz: rate, outputRateHz: recognizer.sampleRateHz }) : undefined;
+    return new SessionDecoder(pcm, resampler, recognizer.createSession(), rate);
+  }
+
+  push(bytes: Uint8Array): DecodedChunk {
+    const started = performance.now();
+    const samples = this.pcm.push(bytes);
+    const events = this.recognition.push(this.resampler ? this.resampler.push(samples) : samples);
+    return { events, audioSeconds: samples.length / this.rateHz, decodeSeconds: (performance.now() - started) / 1000 };
+  }
+
+  /** Ends the utterance now; the session carries on. */
+  reset(): DecoderEvent[] {
+    return this.recognition.finalize();
+  }
+
+  /** End of audio: what the resampler holds, then the last final. */
+  finish(): DecoderEvent[] {
+    const events: DecoderEvent[] = [];
+    if (this.resampler !== undefined) {
+      events.push(...this.recognition.push(this.resampler.finish()));
+      this.release();
+    }
+    events.push(...this.recognition.finish());
+    return events;
+  }
+
+  release(): void {
+    this.resampler?.release();
+    this.resampler = undefined;
+  }
+}
+
+/** Where sessions decode: the main thread, or a pool of workers (decoding-pool.ts). */
+export interface SessionDecoders {
+  open(id: string, config: SessionConfig): Promise<void>;
+  push(id: string, bytes: Uint8Array): Promise<DecodedChunk>;
+  reset(id: string): Promise<DecoderEvent[]>;
+  finish(id: string): Promise<DecoderEvent[]>;
+  release(id: string): void;
+  close(): Promise<void>;
+}
+
+/** Every session on the calling thread. */
+export class InProcessDecoders implements SessionDecoders {
+  private readonly sessions = new Map<string, SessionDecoder>();
+
+  constructor(private readonly settings: DecoderSettings) {}
+
+  async open(id: string, config: SessionConfig): Promise<void> {
+    this.sessions.set(id, await SessionDecoder.create(this.settings, config, `session ${id}`));
+  }
+
+  private get(id: string): SessionDecoder {
+    const session = this.sessions.get(id);
+    if (session === undefined) throw new Error(`no decoder for session ${id}`);
+    return session;
+  }
+
+  async push(id: string, bytes: Uint8Array): Promise<DecodedChunk> {
+    return this.get(id).push(bytes);
+  }
+
+  async reset(id: string): Promise<DecoderEvent[]> {
+    return this.get(id).reset();
+  }
+
+  async finish(id: string): Promise<DecoderEvent[]> {
+    return this.get(id).finish();
+  }
+
+  release(id: string): void {
+    this.sessions.get(id)?.release();
+    this.sessions.delete(id);
+  }
+
+  async close(): Promise<void> {
+    for (const id of [...this.sessions.keys()]) this.release(id);
+  }
+}
