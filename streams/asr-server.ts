@@ -342,7 +342,9 @@ export class AsrServer {
     });
   }
 
+  /** Starts listening once the decoders are ready; resolves to the port. */
   async listen(): Promise<number> {
+    await this.decoders.ready;
     await new Promise<void>((resolve, reject) => {
       this.http.once('error', reject);
       this.http.listen(this.options.port ?? 2700, this.options.host ?? '127.0.0.1', () => resolve());

@@ -31,11 +31,20 @@ export class DecodingPool implements SessionDecoders {
   private readonly placement = new Map<string, PoolWorker>();
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
   private nextId = 1;
+  /** Settles when every worker has loaded the model. */
+  readonly ready: Promise<void>;
 
   constructor(model: SpeechModel, recognizerOptions: Omit<RecognizerOptions, 'streaming'>, defaultSampleRateHz: number, size: number) {
     const modelText = serializeModel(model);
+    const readiness: Promise<void>[] = [];
     this.workers = Array.from({ length: size }, () => {
       const worker = new Worker(new URL('./session-worker-entry.js', import.meta.url), { workerData: { modelText, recognizerOptions, defaultSampleRateHz } });
+      readiness.push(
+        new Promise((resolve, reject) => {
+          worker.once('message', () => resolve());
+          worker.once('error', reject);
+        }),
+      );
       worker.on('message', (response: WorkerResponse) => {
         const waiting = this.pending.get(response.id);
         if (waiting === undefined) return;
@@ -52,6 +61,7 @@ export class DecodingPool implements SessionDecoders {
       });
       return { worker, sessions: 0 };
     });
+    this.ready = Promise.all(readiness).then(() => undefined);
   }
 
   private request<T>(worker: PoolWorker, request: WorkerRequestBody): Promise<T> {

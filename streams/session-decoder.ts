@@ -76,6 +76,8 @@ export class SessionDecoder {
 
 /** Where sessions decode: the main thread, or a pool of workers (decoding-pool.ts). */
 export interface SessionDecoders {
+  /** Settles when decoding can start (workers have loaded the model). */
+  readonly ready: Promise<void>;
   open(id: string, config: SessionConfig): Promise<void>;
   push(id: string, bytes: Uint8Array): Promise<DecodedChunk>;
   reset(id: string): Promise<DecoderEvent[]>;
@@ -87,6 +89,7 @@ export interface SessionDecoders {
 /** Every session on the calling thread. */
 export class InProcessDecoders implements SessionDecoders {
   private readonly sessions = new Map<string, SessionDecoder>();
+  readonly ready = Promise.resolve();
 
   constructor(private readonly settings: DecoderSettings) {}
 

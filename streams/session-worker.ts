@@ -38,6 +38,7 @@ async function answer(request: WorkerRequest): Promise<WorkerResponse['result']>
   }
 }
 
+parentPort!.postMessage({ ready: true });
 parentPort!.on('message', (request: WorkerRequest) => {
   answer(request).then(
     (result) => parentPort!.postMessage({ id: request.id, result } satisfies WorkerResponse),

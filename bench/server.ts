@@ -1,0 +1,127 @@
+/**
+ * Concurrent live streams against `beamline serve`: for each count of streams, that many clients
+ * replay FSDD recordings at real time in 0.2 s chunks (each waiting for its reply, as Vosk
+ * clients do) while one subscriber receives every event. Prints p50/p99 of the reply latency
+ * (chunk sent → its reply back: the decode lag; the subscriber's copy of an event is sent in the
+ * same turn as the reply), how it moves from the first to the last seconds, and the server
+ * process's CPU and memory.
+ *
+ *   npx tsx bench/server.ts [--fsdd DIR] [--streams 50,100,200,400] [--seconds 20] [--workers 2]
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { fsddDirOrExplain } from '../cli/options.ts';
+import { fsddCorpus } from '../streams/corpus.ts';
+import { readWavHeader } from '../src/index.ts';
+
+const { values } = parseArgs({
+  options: {
+    fsdd: { type: 'string' },
+    streams: { type: 'string', default: '50,100,200,400' },
+    seconds: { type: 'string', default: '20' },
+    workers: { type: 'string', default: '2' },
+  },
+});
+const fsdd = fsddDirOrExplain(values.fsdd);
+const seconds = Number(values.seconds);
+const entries = await fsddCorpus(fsdd, { indices: [0, 4] });
+// One long 8 kHz PCM track of test-split recordings, each client starting at its own offset.
+const track = Buffer.concat(
+  entries.map((entry) => {
+    const file = readFileSync(entry.path);
+    const header = readWavHeader(new Uint8Array(file), entry.path);
+    return file.subarray(header.dataStart, header.dataEnd);
+  }),
+);
+const RATE = 8000;
+const CHUNK_BYTES = 2 * Math.round(0.2 * RATE);
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function processFigures(pid: number): { cpuSeconds: number; rssMiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(stat[11]) + Number(stat[12]);
+  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { cpuSeconds: ticks / 100, rssMiB: rss ? Number(rss[1]) / 1024 : NaN };
+}
+
+async function startServer(): Promise<{ port: number; stop: () => Promise<void>; pid: number }> {
+  const bin = fileURLToPath(new URL('../bin/beamline.js', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--workers', values.workers, '--max-sessions', '1000'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+      const match = /"port":(\d+)/.exec(log);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${log}`)));
+  });
+  return {
+    port,
+    pid: child.pid!,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function run(streams: number): Promise<void> {
+  const server = await startServer();
+  const url = `ws://127.0.0.1:${server.port}`;
+  const subscriber = new WebSocket(`${url}/subscribe`);
+  await new Promise((resolve) => subscriber.once('open', resolve));
+  let subscriberEvents = 0;
+  subscriber.on('message', () => subscriberEvents++);
+  const before = processFigures(server.pid);
+  const replyLatency: { at: number; ms: number }[] = [];
+  const started = performance.now();
+  const clients = Array.from({ length: streams }, async (_, index) => {
+    const socket = new WebSocket(`${url}/asr`);
+    await new Promise((resolve) => socket.once('open', resolve));
+    let resolveReply: (() => void) | undefined;
+    socket.on('message', () => resolveReply?.());
+    socket.send(JSON.stringify({ config: { sample_rate: RATE } }));
+    const offset = ((index * 7919 * CHUNK_BYTES) % track.length) - (((index * 7919 * CHUNK_BYTES) % track.length) % 2);
+    const chunks = Math.round(seconds / 0.2);
+    const begin = performance.now() + Math.random() * 200; // clients do not all speak at once
+    for (let k = 0; k < chunks; k++) {
+      const due = begin + k * 200;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const start = (offset + k * CHUNK_BYTES) % (track.length - CHUNK_BYTES);
+      const sent = performance.now();
+      await new Promise<void>((resolve) => {
+        resolveReply = resolve;
+        socket.send(track.subarray(start, start + CHUNK_BYTES));
+      });
+      replyLatency.push({ at: sent - started, ms: performance.now() - sent });
+    }
+    socket.close();
+  });
+  await Promise.all(clients);
+  const after = processFigures(server.pid);
+  subscriber.close();
+  await server.stop();
+  const all = replyLatency.map((r) => r.ms);
+  const early = replyLatency.filter((r) => r.at < 5000).map((r) => r.ms);
+  const late = replyLatency.filter((r) => r.at > (seconds - 5) * 1000).map((r) => r.ms);
+  const cpu = (after.cpuSeconds - before.cpuSeconds) / ((performance.now() - started) / 1000);
+  console.log(
+    `| ${streams} | ${percentile(all, 50).toFixed(1)} | ${percentile(all, 99).toFixed(1)} | ${subscriberEvents} | ` +
+      `${percentile(early, 99).toFixed(1)} → ${percentile(late, 99).toFixed(1)} | ${(100 * cpu).toFixed(0)}% | ${after.rssMiB.toFixed(0)} MiB (${((after.rssMiB - before.rssMiB) / streams).toFixed(2)} MiB/stream) |`,
+  );
+}
+
+console.log(`Concurrent real-time streams, ${seconds} s each, 0.2 s chunks of 8 kHz PCM, server with ${values.workers} decoding workers, ${new Date().toISOString().slice(0, 10)}\n`);
+console.log('| streams | reply p50 ms | reply p99 ms | events to the subscriber | reply p99, first 5 s → last 5 s | server CPU (of one core) | server RSS (per stream) |');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
+for (const streams of values.streams.split(',').map(Number)) await run(streams);
