@@ -1,7 +1,7 @@
 /**
  * `beamline classify FILE...`: names the word spoken in each recording (isolated words), with
- * the runner-up and the score margin. The whole-utterance recogniser that serves until the
- * online decoder lands.
+ * the runner-up and the score margin: every word model aligned to the whole recording, the best
+ * one wins. No search and no grammar; `beamline decode` is the recogniser proper.
  */
 import { Command, Option } from 'commander';
 import { IsolatedWordClassifier } from '../src/index.ts';

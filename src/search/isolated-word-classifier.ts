@@ -1,7 +1,8 @@
 /**
  * Isolated-word recognition by whole-utterance Viterbi: each vocabulary word, with optional
  * silence around it, is aligned to the utterance and the best-scoring word wins. The simplest
- * decoder there is, used to evaluate models until the online decoder handles every case.
+ * decoder there is: `beamline classify` uses it, and it is a second opinion beside the online
+ * decoder when a model's isolated-word accuracy is in question.
  */
 import type { FrameBlock } from '../frames/frame-block.ts';
 import { buildUtteranceGraph, type UtteranceGraph } from '../graph/utterance-graph.ts';

@@ -13,7 +13,7 @@
  */
 import { CmnStage } from '../features/cmn.ts';
 import { DeltaStage } from '../features/deltas.ts';
-import { c0PerDb, FeatureStage, FrontEnd, type FrontEndConfig } from '../features/front-end.ts';
+import { c0PerDb, FrontEnd, type FrontEndConfig } from '../features/front-end.ts';
 import { MfccExtractor } from '../features/mfcc.ts';
 import { concatBlocks, type FrameBlock } from '../frames/frame-block.ts';
 import { Framer } from '../frames/framer.ts';
@@ -60,11 +60,6 @@ export class Recognizer {
 
   createDecoder(): OnlineDecoder {
     return new OnlineDecoder(this.graph, this.model.gmms, { frameShiftSec: this.frameShiftSec }, this.decoderOverrides);
-  }
-
-  /** Windowed frames → features, for pipelines that frame the audio themselves. */
-  createFeatureStage(): FeatureStage {
-    return new FeatureStage(this.frontEnd, { cmnPriorMean: this.model.cmnPriorMean });
   }
 
   /** Samples → features. */
