@@ -110,10 +110,24 @@ class ServerMetrics {
   }
 }
 
-class Subscriber {
+/** What a subscriber queue needs of its socket (a ws WebSocket, or a stand-in in tests). */
+export interface SubscriberSocket {
+  readonly readyState: number;
+  readonly OPEN: number;
+  readonly bufferedAmount: number;
+  send(text: string): void;
+  close(code: number, reason: string): void;
+}
+
+/**
+ * One subscriber's outbox. Messages go straight out while the socket keeps up (less than 64 KiB
+ * waiting in it); otherwise they wait here, where a newer partial of a session replaces an unsent
+ * one and finals are never dropped. Over `limit` waiting messages the subscriber is closed.
+ */
+export class SubscriberQueue {
   private readonly queue: { session: string; kind: string; text: string }[] = [];
   constructor(
-    readonly socket: WebSocket,
+    readonly socket: SubscriberSocket,
     readonly sessionFilter: string | undefined,
     private readonly limit: number,
   ) {}
@@ -127,6 +141,11 @@ class Subscriber {
     }
     this.queue.push({ session, kind, text });
     this.flush();
+  }
+
+  /** Messages waiting (for tests and figures). */
+  get waiting(): number {
+    return this.queue.length;
   }
 
   flush(): void {
@@ -288,7 +307,7 @@ export class AsrServer {
   private readonly http: Server;
   private readonly sockets: WebSocketServer;
   private readonly sessions = new Map<string, AudioSession>();
-  private readonly subscribers = new Set<Subscriber>();
+  private readonly subscribers = new Set<SubscriberQueue>();
   private nextSession = 1;
   private flushTimer: ReturnType<typeof setInterval> | undefined;
   private closing = false;
@@ -426,7 +445,7 @@ export class AsrServer {
   private accept(socket: WebSocket, request: IncomingMessage): void {
     const url = new URL(request.url ?? '/', 'http://x');
     if (url.pathname === '/subscribe') {
-      const subscriber = new Subscriber(socket, url.searchParams.get('session') ?? undefined, this.options.subscriberQueueLimit ?? 1000);
+      const subscriber = new SubscriberQueue(socket, url.searchParams.get('session') ?? undefined, this.options.subscriberQueueLimit ?? 1000);
       this.subscribers.add(subscriber);
       socket.on('error', (error) => this.logEntry({ event: 'subscriber-error', message: error.message }));
       socket.on('close', () => this.subscribers.delete(subscriber));

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { readWavHeader, type SpeechModel } from '../../src/index.ts';
-import { AsrServer } from '../../streams/asr-server.ts';
+import { AsrServer, SubscriberQueue } from '../../streams/asr-server.ts';
 import { loadModel } from '../../streams/model-file.ts';
 
 const samples = fileURLToPath(new URL('../../demo/samples/', import.meta.url));
@@ -233,5 +233,68 @@ describe('AsrServer security and shutdown', () => {
     await server.close();
     expect(await client.done()).toBe(1001);
     expect(client.replies.at(-1)!.text).toBe('seven');
+  });
+});
+
+describe('SubscriberQueue (a slow subscriber never slows a session)', () => {
+  /** A socket whose send buffer is as full as the test says. */
+  function fakeSocket() {
+    const socket = {
+      OPEN: 1,
+      readyState: 1,
+      bufferedAmount: 0,
+      sent: [] as string[],
+      closed: undefined as { code: number; reason: string } | undefined,
+      send(text: string) {
+        socket.sent.push(text);
+      },
+      close(code: number, reason: string) {
+        socket.closed = { code, reason };
+        socket.readyState = 3;
+      },
+    };
+    return socket;
+  }
+
+  it('sends at once while the socket keeps up', () => {
+    const socket = fakeSocket();
+    const queue = new SubscriberQueue(socket, undefined, 10);
+    queue.offer('1', 'partial', 'p1');
+    queue.offer('1', 'final', 'f1');
+    expect(socket.sent).toEqual(['p1', 'f1']);
+    expect(queue.waiting).toBe(0);
+  });
+
+  it('while it lags, keeps only the newest partial of each session and every final, in order', () => {
+    const socket = fakeSocket();
+    const queue = new SubscriberQueue(socket, undefined, 10);
+    socket.bufferedAmount = 1 << 20;
+    queue.offer('1', 'partial', 'a1');
+    queue.offer('2', 'partial', 'b1');
+    queue.offer('1', 'partial', 'a2');
+    queue.offer('1', 'final', 'A');
+    queue.offer('1', 'partial', 'a3');
+    queue.offer('2', 'final', 'B');
+    expect(socket.sent).toEqual([]);
+    socket.bufferedAmount = 0;
+    queue.flush();
+    expect(socket.sent).toEqual(['b1', 'A', 'a3', 'B']);
+  });
+
+  it('closes a subscriber that stays over the limit with a coded reason', () => {
+    const socket = fakeSocket();
+    const queue = new SubscriberQueue(socket, undefined, 3);
+    socket.bufferedAmount = 1 << 20;
+    for (let i = 0; i < 4; i++) queue.offer('1', 'final', `f${i}`);
+    expect(socket.closed).toEqual({ code: 1008, reason: 'LIMIT_EXCEEDED: subscriber too slow' });
+    expect(JSON.parse(socket.sent.at(-1)!)).toMatchObject({ error: { code: 'LIMIT_EXCEEDED' } });
+  });
+
+  it('passes only the session it follows', () => {
+    const socket = fakeSocket();
+    const queue = new SubscriberQueue(socket, '2', 10);
+    queue.offer('1', 'final', 'A');
+    queue.offer('2', 'final', 'B');
+    expect(socket.sent).toEqual(['B']);
   });
 });
