@@ -4,7 +4,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'coverage/', 'test-artifacts/', 'demo/dist/'] },
+  // wasm/ is AssemblyScript (TypeScript syntax, WebAssembly types), compiled by tools/build-wasm.ts.
+  { ignores: ['node_modules/', 'coverage/', 'test-artifacts/', 'demo/dist/', 'wasm/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -5,6 +5,7 @@
  * continuous speech.
  *
  *   taskset -c 1 npx tsx --expose-gc bench/decoder.ts [--fsdd DIR] [--model M] [--hour-minutes 60]
+ *     [--sections speed,beam,streaming,hour]   (all four by default)
  */
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     fsdd: { type: 'string' },
     model: { type: 'string' },
     'hour-minutes': { type: 'string', default: '60' },
+    sections: { type: 'string', default: 'speed,beam,streaming,hour' },
   },
 });
 const fsdd = fsddDirOrExplain(values.fsdd);
@@ -44,6 +46,7 @@ const model: SpeechModel = await loadModel(values.model);
 const entries = await fsddCorpus(fsdd, { indices: [0, 4] });
 const rate = model.frontEnd.frames.sampleRateHz;
 const gc = (globalThis as { gc?: () => void }).gc;
+const sections = new Set(values.sections.split(','));
 
 /** FSDD is 8 kHz 16-bit WAV, the model's rate: no resampling on this path. */
 async function readSamples(path: string): Promise<Float32Array> {
@@ -99,7 +102,10 @@ async function speed(beam: number, paths: readonly string[], rounds: number): Pr
       decoder.push(features);
       decoder.finish();
       const t3 = performance.now();
-      const searchOnly = new OnlineDecoder(recognizer.graph, precomputedGmms(features), { frameShiftSec: recognizer.frameShiftSec }, recognizer.decoderOverrides);
+      const searchOnly = new OnlineDecoder(recognizer.graph, precomputedGmms(features), { frameShiftSec: recognizer.frameShiftSec }, {
+        ...recognizer.decoderOverrides,
+        scoring: 'exact',
+      });
       const t4 = performance.now();
       searchOnly.push(features);
       searchOnly.finish();
@@ -139,6 +145,7 @@ function printStages(times: StageTimes): void {
 }
 
 const testPaths = entries.map((entry) => entry.path);
+if (sections.has('speed')) {
 await speed(120, testPaths.slice(0, 50), 2); // warm-up: JIT
 const measured = await speed(120, testPaths, 5);
 console.log(`\nSpeed: FSDD test split (${entries.length} files, ${measured.audioSec.toFixed(1)} s of audio), default beam 120, one core, fastest of 5 runs per file\n`);
@@ -172,8 +179,10 @@ printStages(measured);
 }
 
 console.log(`\nActive tokens per frame: ${(measured.tokens / measured.frames).toFixed(1)} (graph: ${new Recognizer(model).graph.nodeCount} nodes)`);
+}
 
 // --- Accuracy against the unpruned search -----------------------------------------------------
+if (sections.has('beam')) {
 console.log('\nBeam against accuracy on the FSDD test split (isolated digits, digit loop, batch):\n');
 console.log('| beam | max active | WER % | S | D | I | tokens/frame | scoring + search RTF |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
@@ -197,7 +206,10 @@ for (const [beam, maxActive] of [
   );
 }
 
+}
+
 // --- Streaming against batch ----------------------------------------------------------------------
+if (sections.has('streaming')) {
 const batch = await evaluate(new Recognizer(model, { decoder: { partials: false } }), entries, true);
 const streamed = await evaluate(new Recognizer(model, { streaming: true, decoder: { partials: false } }), entries, true);
 console.log('\nStreaming (audio chunks through the RxJS pipeline, live CMN, endpointing, second pass at each final) against batch:\n');
@@ -206,8 +218,10 @@ console.log('| --- | --- | --- |');
 console.log(`| batch | ${batch.report.wordErrorRate.toFixed(2)} | ${batch.report.percentCorrect.toFixed(1)} |`);
 console.log(`| streaming | ${streamed.report.wordErrorRate.toFixed(2)} | ${streamed.report.percentCorrect.toFixed(1)} |`);
 
+}
+
 // --- An hour of continuous speech -----------------------------------------------------------------
-const minutes = Number(values['hour-minutes']);
+const minutes = sections.has('hour') ? Number(values['hour-minutes']) : 0;
 if (minutes > 0) {
   const strings = await digitStrings(entries, 20, rate, 7);
   const recognizer = new Recognizer(model, { streaming: true, decoder: { partials: true } });

@@ -10,6 +10,7 @@ import { concatMap, lastValueFrom, of, delay, toArray, tap, type Observable } fr
 import {
   BeamlineError,
   ERROR_CODES,
+  GMM_SCORING_KINDS,
   Recognizer,
   isBeamlineError,
   jsgfGrammar,
@@ -19,6 +20,7 @@ import {
   type DecoderEvent,
   type ErrorCode,
   type FinalHypothesis,
+  type GmmScoringKind,
   type SpeechModel,
   type WordGrammar,
 } from '../src/index.ts';
@@ -43,6 +45,7 @@ export interface DecodeCommandOptions {
   silenceProbability?: number;
   grammarWeight?: number;
   acousticScale?: number;
+  scoring?: GmmScoringKind;
   nbest?: number;
   endpoint: boolean;
 }
@@ -98,6 +101,7 @@ export async function recognizerFromOptions(options: Omit<DecodeCommandOptions, 
       ...(options.maxActive !== undefined ? { maxActive: options.maxActive } : {}),
       ...(options.nbest !== undefined ? { nBest: options.nbest } : {}),
       ...(options.acousticScale !== undefined ? { acousticScale: options.acousticScale } : {}),
+      ...(options.scoring !== undefined ? { scoring: options.scoring } : {}),
       partials: options.partials === true || options.realtime === true,
       endpoint: { enabled: options.endpoint },
     },
@@ -151,6 +155,11 @@ export function decodeCommand(): Command {
     .option('--silence-probability <p>', 'probability of the optional silence between words (default 0.5)', number('--silence-probability'))
     .option('--grammar-weight <w>', "multiplies the grammar's log probabilities (default 1)", number('--grammar-weight'))
     .option('--acoustic-scale <s>', 'multiplies the acoustic log-likelihoods (default 1; smaller: transitions and grammar weigh more)', number('--acoustic-scale'))
+    .addOption(
+      new Option('--scoring <kind>', 'GMM scoring: the WebAssembly SIMD kernel (single precision, about five times faster) or exact double precision')
+        .choices(GMM_SCORING_KINDS)
+        .default('simd'),
+    )
     .option('--nbest <n>', 'attach the n best alternatives to each final (JSON lines)', positiveInteger('--nbest'))
     .option('--no-endpoint', 'one utterance per file: no endpointing')
     .action(async (files: string[], options: DecodeCommandOptions) => {

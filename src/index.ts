@@ -84,7 +84,9 @@ export {
   type DecodingGraph,
   type DecodingGraphConfig,
 } from './graph/decoding-graph.ts';
-export { FrameScorer } from './scoring/frame-scorer.ts';
+export { FrameScorer, gmmScorer } from './scoring/frame-scorer.ts';
+export { ExactGmmScorer, GMM_SCORING_KINDS, type GmmScorer, type GmmScoringKind } from './scoring/gmm-scorer.ts';
+export { SimdGmmScorer, simdScoringAvailable, simdScoringFits } from './scoring/simd-gmm-bank.ts';
 export { DEFAULT_ENDPOINT_CONFIG, endpointRule, validateEndpointConfig, type EndpointConfig, type EndpointFacts, type EndpointRule } from './search/endpoint.ts';
 export { WordBackpointers } from './search/word-backpointers.ts';
 export {

@@ -9,6 +9,9 @@
  */
 import { BeamlineError, ERROR_CODES } from '../errors.ts';
 
+/** Typed-array views read in the platform's byte order; WAV and the protocol's PCM are little-endian. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 export const SAMPLE_FORMATS = ['u8', 's16le', 's24le', 's32le', 'f32le', 'f64le'] as const;
 export type SampleFormat = (typeof SAMPLE_FORMATS)[number];
 
@@ -112,6 +115,13 @@ export class PcmDecoder {
   private decode(bytes: Uint8Array, frames: number): Float32Array {
     const out = new Float32Array(frames);
     if (frames === 0) return out;
+    if (this.layout.channels === 1 && this.layout.sampleFormat === 's16le' && LITTLE_ENDIAN && bytes.byteOffset % 2 === 0) {
+      // The common case (mono 16-bit), read through a typed view: several times faster than DataView, and never non-finite.
+      const samples = new Int16Array(bytes.buffer, bytes.byteOffset, frames);
+      for (let i = 0; i < frames; i++) out[i] = samples[i] / 32768;
+      this.samplesDecoded += frames;
+      return out;
+    }
     const view = new DataView(bytes.buffer, bytes.byteOffset, frames * this.frameBytes);
     const { channels, sampleFormat } = this.layout;
     const width = BYTES_PER_SAMPLE[sampleFormat];

@@ -145,9 +145,10 @@ export class Framer {
 
   /** Dither, DC removal, pre-emphasis, window; writes fftSize values (zero tail) at out[offset]. */
   private cutFrame(start: number, frameIndex: number, out: Float32Array, offset: number): void {
-    const { frameLength, scratch, window } = this;
+    const { frameLength, scratch, window, pending } = this;
     const { preEmphasis, removeDcOffset, dither } = this.config;
-    for (let n = 0; n < frameLength; n++) scratch[n] = this.pending[start + n];
+    // Pass 1: copy (with dither) and sum.
+    let sum = 0;
     if (dither > 0) {
       // Seeded by the frame index: the same noise for frame t however the audio arrives.
       // One xorshift32 step per sample gives two 16-bit uniforms; their sum − 1 is triangular
@@ -158,18 +159,23 @@ export class Framer {
         state ^= state << 13;
         state ^= state >>> 17;
         state ^= state << 5;
-        scratch[n] += scale * ((state & 0xffff) + (state >>> 16) - 65536);
+        const sample = pending[start + n] + scale * ((state & 0xffff) + (state >>> 16) - 65536);
+        scratch[n] = sample;
+        sum += sample;
       }
+    } else {
+      for (let n = 0; n < frameLength; n++) sum += scratch[n] = pending[start + n];
     }
-    let mean = 0;
-    if (removeDcOffset) {
-      for (let n = 0; n < frameLength; n++) mean += scratch[n];
-      mean /= frameLength;
+    // Pass 2: with u = s − mean, pre-emphasis u[n] − p·u[n−1] = s[n] − p·s[n−1] − (1 − p)·mean
+    // (the first sample is its own predecessor), then the window.
+    const mean = removeDcOffset ? sum / frameLength : 0;
+    const offsetTerm = (1 - preEmphasis) * mean;
+    let previous = scratch[0];
+    for (let n = 0; n < frameLength; n++) {
+      const sample = scratch[n];
+      out[offset + n] = (sample - preEmphasis * previous - offsetTerm) * window[n];
+      previous = sample;
     }
-    for (let n = 0; n < frameLength; n++) scratch[n] -= mean;
-    for (let n = frameLength - 1; n > 0; n--) scratch[n] -= preEmphasis * scratch[n - 1];
-    scratch[0] -= preEmphasis * scratch[0];
-    for (let n = 0; n < frameLength; n++) out[offset + n] = scratch[n] * window[n];
     // out is freshly zeroed, so the padding up to fftSize is already in place.
   }
 }

@@ -6,6 +6,8 @@ import { compileDecodingGraph, type DecodingGraph } from '../../../src/graph/dec
 import type { UnitHmm } from '../../../src/graph/unit-hmm.ts';
 import { GrammarBuilder, phraseListGrammar, withoutEpsilons, wordLoopGrammar, type WordGrammar } from '../../../src/graph/word-grammar.ts';
 import { SeededRandom } from '../../../src/math/random.ts';
+import { gmmScorer } from '../../../src/scoring/frame-scorer.ts';
+import type { GmmScoringKind } from '../../../src/scoring/gmm-scorer.ts';
 import { exhaustiveViterbi, type ReferenceResult } from '../../../src/search/exhaustive-viterbi.ts';
 import { type DecoderEvent, type DecoderOverrides, type FinalHypothesis, OnlineDecoder } from '../../../src/search/online-decoder.ts';
 
@@ -75,8 +77,15 @@ function randomSetup(seed: number, grammarKind: 'loop' | 'phrases' | 'random') {
 
 const UNPRUNED: DecoderOverrides = { beam: Infinity, maxActive: Infinity, wordEndBeam: Infinity, endpoint: { enabled: false } };
 
-function reference(graph: DecodingGraph, gmms: DiagonalGmm[], features: FrameBlock): ReferenceResult {
-  return exhaustiveViterbi(graph, (t, pdf) => gmms[pdf].logLikelihood(features.data, t * features.width), features.count);
+/** The reference scores frames with the same kind of GMM scorer as the decoder under test, so the two must agree exactly. */
+function reference(graph: DecodingGraph, gmms: DiagonalGmm[], features: FrameBlock, scoring: GmmScoringKind = 'simd'): ReferenceResult {
+  const scorer = gmmScorer(gmms, scoring);
+  const table = new Float64Array(features.count * gmms.length);
+  for (let t = 0; t < features.count; t++) {
+    scorer.setFrame(features.data, t * features.width);
+    for (let pdf = 0; pdf < gmms.length; pdf++) table[t * gmms.length + pdf] = scorer.score(pdf);
+  }
+  return exhaustiveViterbi(graph, (t, pdf) => table[t * gmms.length + pdf], features.count);
 }
 
 /** Decodes frame by frame, recording the partial in force after every frame. */
@@ -95,12 +104,18 @@ function decodeFrameByFrame(decoder: OnlineDecoder, features: FrameBlock): { par
 
 // Oracle: exhaustiveViterbi (full trellis, no pruning, traced back at the end) on the same graph.
 describe('beam decoder against the exhaustive reference', () => {
-  it.each(['loop', 'phrases', 'random'] as const)('with unlimited beams equals it exactly (%s grammars): words, boundaries, score, every partial', (kind) => {
+  it.each([
+    ['loop', 'simd'],
+    ['phrases', 'simd'],
+    ['random', 'simd'],
+    ['loop', 'exact'],
+    ['random', 'exact'],
+  ] as const)('with unlimited beams equals it exactly (%s grammars, %s scoring): words, boundaries, score, every partial', (kind, scoring) => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 1_000_000 }), (seed) => {
         const { graph, gmms, features } = randomSetup(seed, kind);
-        const expected = reference(graph, gmms, features);
-        const decoder = new OnlineDecoder(graph, gmms, { frameShiftSec: 0.01 }, UNPRUNED);
+        const expected = reference(graph, gmms, features, scoring);
+        const decoder = new OnlineDecoder(graph, gmms, { frameShiftSec: 0.01 }, { ...UNPRUNED, scoring });
         const { partials, final } = decodeFrameByFrame(decoder, features);
         expect(final.words.map((w) => [w.word, w.startFrame, w.endFrame])).toEqual(expected.words.map((w) => [w.word, w.startFrame, w.endFrame]));
         expect(Math.abs(final.score - expected.score)).toBeLessThan(1e-9);
