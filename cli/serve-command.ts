@@ -12,7 +12,7 @@ import { list, positiveInteger } from './options.ts';
 interface ServeOptions {
   host: string;
   port: number;
-  model?: string;
+  model: string[];
   token?: string;
   allowOrigin?: string[];
   maxSessions: number;
@@ -26,7 +26,12 @@ export function serveCommand(): Command {
     .description('serve live recognition over WebSocket: Vosk-compatible audio sessions at / and /asr, subscribers at /subscribe, GET /healthz')
     .option('--host <address>', 'address to listen on (loopback by default; 0.0.0.0 exposes it)', '127.0.0.1')
     .option('--port <n>', 'port (Vosk uses 2700)', (value: string) => (value === '0' ? 0 : positiveInteger('--port')(value)), 2700)
-    .option('--model <file>', 'model file (default: the shipped digits model)')
+    .option(
+      '--model <file>',
+      'model file; repeat to offer several, which clients choose by name (config "model"); the first is the default (default: the shipped digits model)',
+      (file: string, previous: string[]) => [...previous, file],
+      [],
+    )
     .option('--token <secret>', 'require this token from every client (Authorization: Bearer, or ?token=)')
     .option('--allow-origin <origins>', 'comma-separated origins allowed to connect (browsers)', list)
     .option('--max-sessions <n>', 'audio sessions at once', positiveInteger('--max-sessions'), 200)
@@ -36,7 +41,7 @@ export function serveCommand(): Command {
     .action(async (options: ServeOptions) => {
       const logger = pino({ base: undefined }, pino.destination(2));
       const server = new AsrServer({
-        model: await loadModel(options.model),
+        models: options.model.length > 0 ? await Promise.all(options.model.map((file) => loadModel(file))) : [await loadModel()],
         host: options.host,
         port: options.port,
         ...(options.token !== undefined ? { token: options.token } : {}),

@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   AUDIO_BAD_SAMPLE_RATE: 'AUDIO_BAD_SAMPLE_RATE',
   /** A model file is malformed, truncated, or inconsistent; the message names the field and value. */
   MODEL_INVALID: 'MODEL_INVALID',
+  /** A client asked a server for a model by a name it did not load. */
+  MODEL_UNKNOWN: 'MODEL_UNKNOWN',
   /** A transcript or grammar uses a word the model does not know. */
   UNKNOWN_WORD: 'UNKNOWN_WORD',
   /** Training data is missing, empty or unusable. */

@@ -14,6 +14,8 @@ export interface SessionConfig {
   readonly phraseList?: readonly string[];
   readonly grammar?: string;
   readonly encoding?: SampleEncoding;
+  /** Name of one of the server's models (never a path); default: the server's first. */
+  readonly model?: string;
 }
 
 export type ClientMessage = { readonly kind: 'config'; readonly config: SessionConfig } | { readonly kind: 'eof' } | { readonly kind: 'reset' };
@@ -72,6 +74,12 @@ function parseConfig(value: unknown): SessionConfig {
       case 'grammar':
         if (typeof field !== 'string') throw invalid(`config.grammar must be a JSGF grammar as a string; got ${JSON.stringify(field)?.slice(0, 80)}`);
         config.grammar = field;
+        break;
+      case 'model':
+        if (typeof field !== 'string' || field.length === 0 || field.length > 100) {
+          throw invalid(`config.model must be the name of one of the server's models; got ${JSON.stringify(field)?.slice(0, 80)}`);
+        }
+        config.model = field;
         break;
       case 'format':
         if (field !== 's16le' && field !== 'f32le') throw invalid(`config.format must be "s16le" or "f32le"; got ${JSON.stringify(field)}`);

@@ -31,10 +31,11 @@ import {
 } from '../src/index.ts';
 import { errorReply, parseClientMessage, partialReply, resultReply, type ReplyContext, type SessionConfig } from './asr-protocol.ts';
 import { DecodingPool } from './decoding-pool.ts';
-import { InProcessDecoders, type SessionDecoders } from './session-decoder.ts';
+import { InProcessDecoders, ModelCatalog, type SessionDecoders } from './session-decoder.ts';
 
 export interface AsrServerOptions {
-  readonly model: SpeechModel;
+  /** The models clients may choose by name (config "model"); the first is the default. Names must differ. */
+  readonly models: readonly SpeechModel[];
   /** Settings for every session's recogniser (grammar, graph, decoder). Sessions always stream. */
   readonly recognizer?: Omit<RecognizerOptions, 'streaming'>;
   readonly host?: string;
@@ -295,8 +296,7 @@ class AudioSession {
 }
 
 export class AsrServer {
-  readonly model: SpeechModel;
-  readonly recognizer: Recognizer;
+  readonly models: ModelCatalog;
   readonly recognizerOptions: Omit<RecognizerOptions, 'streaming'>;
   readonly defaultSampleRateHz: number;
   readonly idleTimeoutMs: number;
@@ -314,17 +314,16 @@ export class AsrServer {
 
   constructor(options: AsrServerOptions) {
     this.options = options;
-    this.model = options.model;
     this.recognizerOptions = options.recognizer ?? {};
-    this.recognizer = new Recognizer(options.model, { ...this.recognizerOptions, streaming: true });
+    this.models = new ModelCatalog(options.models, this.recognizerOptions);
     this.defaultSampleRateHz = options.defaultSampleRateHz ?? 8000;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
     this.metrics = new ServerMetrics(this);
     const workers = options.workers ?? availableParallelism();
     this.decoders =
       workers > 0
-        ? new DecodingPool(options.model, this.recognizerOptions, this.defaultSampleRateHz, workers)
-        : new InProcessDecoders({ model: options.model, recognizer: this.recognizer, recognizerOptions: this.recognizerOptions, defaultSampleRateHz: this.defaultSampleRateHz });
+        ? new DecodingPool(options.models, this.recognizerOptions, this.defaultSampleRateHz, workers)
+        : new InProcessDecoders({ models: this.models, recognizerOptions: this.recognizerOptions, defaultSampleRateHz: this.defaultSampleRateHz });
     this.sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes ?? 1024 * 1024 });
     this.http = createServer((request, response) => {
       const path = new URL(request.url ?? '/', 'http://x').pathname;
@@ -343,7 +342,7 @@ export class AsrServer {
       }
       if (request.method === 'GET' && path === '/healthz') {
         response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ status: this.closing ? 'closing' : 'ok', sessions: this.sessions.size, subscribers: this.subscribers.size }));
+        response.end(JSON.stringify({ status: this.closing ? 'closing' : 'ok', models: this.models.names, sessions: this.sessions.size, subscribers: this.subscribers.size }));
         return;
       }
       response.writeHead(404, { 'content-type': 'text/plain' });

@@ -34,11 +34,11 @@ export class DecodingPool implements SessionDecoders {
   /** Settles when every worker has loaded the model. */
   readonly ready: Promise<void>;
 
-  constructor(model: SpeechModel, recognizerOptions: Omit<RecognizerOptions, 'streaming'>, defaultSampleRateHz: number, size: number) {
-    const modelText = serializeModel(model);
+  constructor(models: readonly SpeechModel[], recognizerOptions: Omit<RecognizerOptions, 'streaming'>, defaultSampleRateHz: number, size: number) {
+    const modelTexts = models.map(serializeModel);
     const readiness: Promise<void>[] = [];
     this.workers = Array.from({ length: size }, () => {
-      const worker = new Worker(new URL('./session-worker-entry.js', import.meta.url), { workerData: { modelText, recognizerOptions, defaultSampleRateHz } });
+      const worker = new Worker(new URL('./session-worker-entry.js', import.meta.url), { workerData: { modelTexts, recognizerOptions, defaultSampleRateHz } });
       readiness.push(
         new Promise((resolve, reject) => {
           worker.once('message', () => resolve());

@@ -4,7 +4,19 @@
  * and the recognition session. It runs wherever the server puts it: on the main thread or in a
  * worker (session-worker.ts), behind the same `SessionDecoders` interface.
  */
-import { PcmDecoder, Recognizer, Resampler, jsgfGrammar, phraseListGrammar, type DecoderEvent, type RecognitionSession, type RecognizerOptions, type SpeechModel } from '../src/index.ts';
+import {
+  BeamlineError,
+  ERROR_CODES,
+  PcmDecoder,
+  Recognizer,
+  Resampler,
+  jsgfGrammar,
+  phraseListGrammar,
+  type DecoderEvent,
+  type RecognitionSession,
+  type RecognizerOptions,
+  type SpeechModel,
+} from '../src/index.ts';
 import type { SessionConfig } from './asr-protocol.ts';
 
 export interface DecodedChunk {
@@ -13,10 +25,38 @@ export interface DecodedChunk {
   readonly decodeSeconds: number;
 }
 
+/** The models a server offers, by name, each with the recogniser its sessions share unless their config names a grammar. The first is the default. */
+export class ModelCatalog {
+  private readonly byName = new Map<string, { readonly model: SpeechModel; readonly recognizer: Recognizer }>();
+  readonly defaultName: string;
+
+  constructor(models: readonly SpeechModel[], recognizerOptions: Omit<RecognizerOptions, 'streaming'>) {
+    if (models.length === 0) throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, 'a server needs at least one model');
+    for (const model of models) {
+      if (this.byName.has(model.name)) {
+        throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, `two models are named ${JSON.stringify(model.name)}: clients choose models by name, so names must differ`);
+      }
+      this.byName.set(model.name, { model, recognizer: new Recognizer(model, { ...recognizerOptions, streaming: true }) });
+    }
+    this.defaultName = models[0].name;
+  }
+
+  get names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  /** The model of that name (default: the first); an unknown name is MODEL_UNKNOWN. */
+  get(name: string = this.defaultName): { readonly model: SpeechModel; readonly recognizer: Recognizer } {
+    const entry = this.byName.get(name);
+    if (entry === undefined) {
+      throw new BeamlineError(ERROR_CODES.MODEL_UNKNOWN, `no model named ${JSON.stringify(name.slice(0, 100))} on this server; it has ${this.names.map((n) => JSON.stringify(n)).join(', ')}`);
+    }
+    return entry;
+  }
+}
+
 export interface DecoderSettings {
-  readonly model: SpeechModel;
-  /** The recogniser sessions share unless their config names a grammar. */
-  readonly recognizer: Recognizer;
+  readonly models: ModelCatalog;
   readonly recognizerOptions: Omit<RecognizerOptions, 'streaming'>;
   readonly defaultSampleRateHz: number;
 }
@@ -30,14 +70,15 @@ export class SessionDecoder {
   ) {}
 
   static async create(settings: DecoderSettings, config: SessionConfig, name: string): Promise<SessionDecoder> {
-    let recognizer = settings.recognizer;
+    const { model, recognizer: shared } = settings.models.get(config.model);
+    let recognizer = shared;
     if (config.grammar !== undefined || config.phraseList !== undefined) {
-      const vocabulary = [...settings.model.lexicon.keys()];
+      const vocabulary = [...model.lexicon.keys()];
       const grammar =
         config.grammar !== undefined
           ? jsgfGrammar(config.grammar, { vocabulary })
           : phraseListGrammar(config.phraseList!.map((phrase) => phrase.toLowerCase().split(/\s+/).filter(Boolean)));
-      recognizer = new Recognizer(settings.model, { ...settings.recognizerOptions, grammar, streaming: true });
+      recognizer = new Recognizer(model, { ...settings.recognizerOptions, grammar, streaming: true });
     }
     const rate = config.sampleRateHz ?? settings.defaultSampleRateHz;
     const pcm = new PcmDecoder({ sampleFormat: config.encoding ?? 's16le', channels: 1 }, name);

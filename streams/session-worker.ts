@@ -1,22 +1,23 @@
 /**
- * A decoding worker: sessions of the server decode here, off the main thread. The model arrives
- * as the model file's text; requests carry a number and get exactly one answer with the same
+ * A decoding worker: sessions of the server decode here, off the main thread. The models arrive
+ * as their files' text; requests carry a number and get exactly one answer with the same
  * number (events, or an error with its code).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Recognizer, isBeamlineError, parseModel, type RecognizerOptions } from '../src/index.ts';
-import { InProcessDecoders } from './session-decoder.ts';
+import { isBeamlineError, parseModel, type RecognizerOptions } from '../src/index.ts';
+import { InProcessDecoders, ModelCatalog } from './session-decoder.ts';
 import type { WorkerRequest, WorkerResponse } from './decoding-pool.ts';
 
-const { modelText, recognizerOptions, defaultSampleRateHz } = workerData as {
-  modelText: string;
+const { modelTexts, recognizerOptions, defaultSampleRateHz } = workerData as {
+  modelTexts: string[];
   recognizerOptions: Omit<RecognizerOptions, 'streaming'>;
   defaultSampleRateHz: number;
 };
-const model = parseModel(modelText, 'model');
 const decoders = new InProcessDecoders({
-  model,
-  recognizer: new Recognizer(model, { ...recognizerOptions, streaming: true }),
+  models: new ModelCatalog(
+    modelTexts.map((text) => parseModel(text, 'model')),
+    recognizerOptions,
+  ),
   recognizerOptions,
   defaultSampleRateHz,
 });

@@ -12,7 +12,7 @@ const samples = fileURLToPath(new URL('../../demo/samples/', import.meta.url));
 
 describe('beamline replay against a running server', () => {
   it('streams a file and prints the partials and the result', async () => {
-    const server = new AsrServer({ model: await loadModel(), port: 0 });
+    const server = new AsrServer({ models: [await loadModel()], port: 0 });
     const port = await server.listen();
     try {
       const { code, stdout } = await beamline('replay', '--url', `ws://127.0.0.1:${port}/asr`, '--speed', 'max', '--format', 'jsonl', `${samples}nine-en-us-female-22k.wav`);

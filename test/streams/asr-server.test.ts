@@ -75,7 +75,7 @@ describe('AsrServer (real sockets on loopback)', () => {
   let url: string;
   beforeAll(async () => {
     model = await loadModel();
-    server = new AsrServer({ model, port: 0, maxPayloadBytes: 64 * 1024 });
+    server = new AsrServer({ models: [model], port: 0, maxPayloadBytes: 64 * 1024 });
     url = `ws://127.0.0.1:${await server.listen()}`;
   });
   afterAll(async () => {
@@ -212,7 +212,7 @@ describe('AsrServer (real sockets on loopback)', () => {
 
 describe('AsrServer security and shutdown', () => {
   it('requires the token when one is set', async () => {
-    const server = new AsrServer({ model: await loadModel(), port: 0, token: 's3cret', workers: 0 });
+    const server = new AsrServer({ models: [await loadModel()], port: 0, token: 's3cret', workers: 0 });
     const url = `ws://127.0.0.1:${await server.listen()}`;
     const refused = new WebSocket(`${url}/asr`);
     expect(await new Promise<number>((resolve) => refused.on('unexpected-response', (_q, response) => resolve(response.statusCode ?? 0)))).toBe(401);
@@ -224,7 +224,7 @@ describe('AsrServer security and shutdown', () => {
   });
 
   it.each([0, 2])('on close, sends every open session its final and closes with 1001 (%i workers)', async (workers) => {
-    const server = new AsrServer({ model: await loadModel(), port: 0, workers });
+    const server = new AsrServer({ models: [await loadModel()], port: 0, workers });
     const url = `ws://127.0.0.1:${await server.listen()}`;
     const client = await LockStepClient.connect(`${url}/asr`);
     const { bytes, rate } = pcm('seven-en-us-16k.wav');
@@ -233,6 +233,43 @@ describe('AsrServer security and shutdown', () => {
     await server.close();
     expect(await client.done()).toBe(1001);
     expect(client.replies.at(-1)!.text).toBe('seven');
+  });
+});
+
+describe('AsrServer model selection', () => {
+  it('lets a client choose among the loaded models by name, and never by path', async () => {
+    const digits = await loadModel();
+    // A second model that hears "seven" as "one": which model decoded shows in the text.
+    const swap = (word: string): string => (word === 'one' ? 'seven' : word === 'seven' ? 'one' : word);
+    const swapped: SpeechModel = { ...digits, name: 'swapped', lexicon: new Map([...digits.lexicon].map(([word, units]) => [swap(word), units])) };
+    const server = new AsrServer({ models: [digits, swapped], port: 0, workers: 1 });
+    const url = `ws://127.0.0.1:${await server.listen()}`;
+    const health = (await (await fetch(url.replace('ws:', 'http:') + '/healthz')).json()) as { models: string[] };
+    expect(health.models).toEqual([digits.name, 'swapped']);
+    const { bytes, rate } = pcm('seven-en-us-16k.wav');
+    const decodeWith = async (config: Record<string, unknown>): Promise<LockStepClient> => {
+      const client = await LockStepClient.connect(`${url}/asr`);
+      client.post(JSON.stringify({ config: { sample_rate: rate, ...config } }));
+      await client.send(bytes);
+      await client.send('{"eof": 1}');
+      return client;
+    };
+    expect((await decodeWith({})).replies.at(-1)!.text).toBe('seven');
+    expect((await decodeWith({ model: digits.name })).replies.at(-1)!.text).toBe('seven');
+    expect((await decodeWith({ model: 'swapped' })).replies.at(-1)!.text).toBe('one');
+    for (const name of ['models/fsdd-digits.json', '../shared/anything', 'nope']) {
+      const client = await LockStepClient.connect(`${url}/asr`);
+      client.post(JSON.stringify({ config: { sample_rate: rate, model: name } }));
+      const reply = await client.send(bytes);
+      expect((reply.error as { code: string }).code).toBe('MODEL_UNKNOWN');
+      expect(await client.done()).toBe(1007);
+    }
+    await server.close();
+  });
+
+  it('refuses two models of one name', async () => {
+    const digits = await loadModel();
+    expect(() => new AsrServer({ models: [digits, digits], port: 0, workers: 0 })).toThrow(/two models are named/);
   });
 });
 
