@@ -21,7 +21,6 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
   BeamlineError,
   ERROR_CODES,
-  Recognizer,
   isBeamlineError,
   type DecoderEvent,
   type FinalHypothesis,
