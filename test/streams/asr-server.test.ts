@@ -1,5 +1,7 @@
+import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { readWavHeader, type SpeechModel } from '../../src/index.ts';
@@ -234,6 +236,36 @@ describe('AsrServer security and shutdown', () => {
     expect(await client.done()).toBe(1001);
     expect(client.replies.at(-1)!.text).toBe('seven');
   });
+});
+
+/**
+ * A Python interpreter with the websockets package (Debian's python3-websockets, which .ci/run
+ * installs): the first of $PYTHON, python3 on the PATH, and Debian's own.
+ */
+function pythonWithWebsockets(): string | undefined {
+  const candidates = [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => Boolean(c));
+  return candidates.find((python) => spawnSync(python, ['-c', 'import websockets'], { stdio: 'ignore' }).status === 0);
+}
+
+const python = pythonWithWebsockets();
+
+describe('an independent client of the Vosk protocol (Python, websockets)', () => {
+  it.skipIf(python === undefined)('works unchanged: config, 0.2 s chunks each waiting for its reply, eof, the result', async () => {
+    const server = new AsrServer({ models: [await loadModel()], port: 0 });
+    const url = `ws://127.0.0.1:${await server.listen()}`;
+    const client = fileURLToPath(new URL('../clients/vosk_protocol_client.py', import.meta.url));
+    const { stdout } = await promisify(execFile)(python!, [client, url, `${samples}seven-en-us-16k.wav`]);
+    await server.close();
+    const replies = stdout.trim().split('\n').map((line) => JSON.parse(line) as Reply);
+    const { bytes, rate } = pcm('seven-en-us-16k.wav');
+    expect(replies).toHaveLength(Math.ceil(bytes.length / (2 * Math.round(rate * 0.2))) + 1);
+    expect(replies.slice(0, -1).every((reply) => typeof reply.partial === 'string' || typeof reply.text === 'string')).toBe(true);
+    expect(replies.at(-1)!.text).toBe('seven');
+    expect((replies.at(-1)!.result as { word: string; start: number; end: number; conf: number }[]).map((w) => w.word)).toEqual(['seven']);
+  });
+  if (python === undefined) {
+    it.skip('needs python3 with the websockets package (apt-get install python3-websockets)', () => undefined);
+  }
 });
 
 describe('AsrServer model selection', () => {
