@@ -2,9 +2,10 @@
  * Concurrent live streams against `beamline serve`: for each count of streams, that many clients
  * replay FSDD recordings at real time in 0.2 s chunks (each waiting for its reply, as Vosk
  * clients do) while one subscriber receives every event. Prints p50/p99 of the reply latency
- * (chunk sent → its reply back: the decode lag; the subscriber's copy of an event is sent in the
- * same turn as the reply), how it moves from the first to the last seconds, and the server
- * process's CPU and memory.
+ * (chunk sent → its reply back: the decode lag) and of the subscriber latency (chunk sent → the
+ * partial or final it caused reaching the subscriber, matched by the event's `audio_time`), how
+ * the reply latency moves from the first to the last seconds, and the server process's CPU and
+ * memory.
  *
  *   npx tsx bench/server.ts [--fsdd DIR] [--streams 50,100,200,400] [--seconds 20] [--workers 2]
  */
@@ -80,7 +81,16 @@ async function run(streams: number): Promise<void> {
   const subscriber = new WebSocket(`${url}/subscribe`);
   await new Promise((resolve) => subscriber.once('open', resolve));
   let subscriberEvents = 0;
-  subscriber.on('message', () => subscriberEvents++);
+  // When each session's chunks were sent: sendTimes.get(session)[k] for the chunk ending at (k + 1) × 0.2 s.
+  const sendTimes = new Map<string, number[]>();
+  const subscriberLatency: number[] = [];
+  subscriber.on('message', (data) => {
+    subscriberEvents++;
+    const event = JSON.parse(String(data)) as { type: string; session: string; audio_time?: number };
+    if ((event.type !== 'partial' && event.type !== 'final') || event.audio_time === undefined) return;
+    const sent = sendTimes.get(event.session)?.[Math.round(event.audio_time / 0.2) - 1];
+    if (sent !== undefined) subscriberLatency.push(performance.now() - sent);
+  });
   const before = processFigures(server.pid);
   const replyLatency: { at: number; ms: number }[] = [];
   const started = performance.now();
@@ -88,7 +98,11 @@ async function run(streams: number): Promise<void> {
     const socket = new WebSocket(`${url}/asr`);
     await new Promise((resolve) => socket.once('open', resolve));
     let resolveReply: (() => void) | undefined;
-    socket.on('message', () => resolveReply?.());
+    const sent: number[] = [];
+    socket.on('message', (data) => {
+      if (sent.length === 1) sendTimes.set(String((JSON.parse(String(data)) as { session: unknown }).session), sent);
+      resolveReply?.();
+    });
     socket.send(JSON.stringify({ config: { sample_rate: RATE } }));
     const offset = ((index * 7919 * CHUNK_BYTES) % track.length) - (((index * 7919 * CHUNK_BYTES) % track.length) % 2);
     const chunks = Math.round(seconds / 0.2);
@@ -98,12 +112,13 @@ async function run(streams: number): Promise<void> {
       const wait = due - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       const start = (offset + k * CHUNK_BYTES) % (track.length - CHUNK_BYTES);
-      const sent = performance.now();
+      const sentAt = performance.now();
+      sent.push(sentAt);
       await new Promise<void>((resolve) => {
         resolveReply = resolve;
         socket.send(track.subarray(start, start + CHUNK_BYTES));
       });
-      replyLatency.push({ at: sent - started, ms: performance.now() - sent });
+      replyLatency.push({ at: sentAt - started, ms: performance.now() - sentAt });
     }
     socket.close();
   });
@@ -116,12 +131,15 @@ async function run(streams: number): Promise<void> {
   const late = replyLatency.filter((r) => r.at > (seconds - 5) * 1000).map((r) => r.ms);
   const cpu = (after.cpuSeconds - before.cpuSeconds) / ((performance.now() - started) / 1000);
   console.log(
-    `| ${streams} | ${percentile(all, 50).toFixed(1)} | ${percentile(all, 99).toFixed(1)} | ${subscriberEvents} | ` +
+    `| ${streams} | ${percentile(all, 50).toFixed(1)} | ${percentile(all, 99).toFixed(1)} | ` +
+      `${percentile(subscriberLatency, 50).toFixed(1)} | ${percentile(subscriberLatency, 99).toFixed(1)} | ${subscriberEvents} | ` +
       `${percentile(early, 99).toFixed(1)} → ${percentile(late, 99).toFixed(1)} | ${(100 * cpu).toFixed(0)}% | ${after.rssMiB.toFixed(0)} MiB (${((after.rssMiB - before.rssMiB) / streams).toFixed(2)} MiB/stream) |`,
   );
 }
 
 console.log(`Concurrent real-time streams, ${seconds} s each, 0.2 s chunks of 8 kHz PCM, server with ${values.workers} decoding workers, ${new Date().toISOString().slice(0, 10)}\n`);
-console.log('| streams | reply p50 ms | reply p99 ms | events to the subscriber | reply p99, first 5 s → last 5 s | server CPU (of one core) | server RSS (per stream) |');
-console.log('| --- | --- | --- | --- | --- | --- | --- |');
+console.log(
+  '| streams | reply p50 ms | reply p99 ms | subscriber p50 ms | subscriber p99 ms | events to the subscriber | reply p99, first 5 s → last 5 s | server CPU (of one core) | server RSS (per stream) |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const streams of values.streams.split(',').map(Number)) await run(streams);

@@ -162,6 +162,8 @@ export class SubscriberQueue {
 class AudioSession {
   private config: SessionConfig = {};
   private audioSeen = false;
+  /** Seconds of audio this session has received and decoded. */
+  private audioSeconds = 0;
   private ended = false;
   private opened = false;
   private released = false;
@@ -221,6 +223,7 @@ class AudioSession {
     const chunk = await decoders.push(this.id, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     this.server.metrics.decodeSeconds.inc(chunk.decodeSeconds);
     this.server.metrics.audioSeconds.inc(chunk.audioSeconds);
+    this.audioSeconds += chunk.audioSeconds;
     const finals = this.finals(chunk.events);
     this.reply(finals.length > 0 ? resultReply(finals, this.context) : partialReply(this.lastPartial, this.context));
   }
@@ -241,7 +244,7 @@ class AudioSession {
         finals.push(event);
         this.lastPartial = undefined;
       }
-      this.server.publish(this.id, event, this.context);
+      this.server.publish(this.id, event, this.context, this.audioSeconds);
     }
     return finals;
   }
@@ -399,9 +402,14 @@ export class AsrServer {
     this.options.log?.(entry);
   }
 
-  publish(session: string, event: DecoderEvent, context: ReplyContext): void {
+  /** Sends an event to the subscribers, with `audio_time`: the seconds of the session's audio received when it was made. */
+  publish(session: string, event: DecoderEvent, context: ReplyContext, audioSeconds: number): void {
     if (this.subscribers.size === 0) return;
-    const body = event.type === 'partial' ? { type: 'partial', ...partialReply(event, context) } : { type: 'final', ...resultReply([event], { ...context, words: true }) };
+    const audio_time = Math.round(audioSeconds * 1000) / 1000;
+    const body =
+      event.type === 'partial'
+        ? { type: 'partial', ...partialReply(event, context), audio_time }
+        : { type: 'final', ...resultReply([event], { ...context, words: true }), audio_time };
     this.broadcast(session, event.type, body);
   }
 

@@ -104,6 +104,10 @@ describe('AsrServer (real sockets on loopback)', () => {
     expect(forSession[0].type).toBe('session-start');
     expect(forSession.at(-1)!.type).toBe('session-end');
     expect(forSession.filter((event) => event.type === 'final').map((event) => event.text)).toEqual(['seven']);
+    // audio_time: how much of the session's audio had arrived; the final comes at eof, after all of it.
+    const audioTimes = forSession.filter((event) => event.type === 'partial' || event.type === 'final').map((event) => event.audio_time as number);
+    expect(audioTimes.every((time, i) => time > 0 && (i === 0 || time >= audioTimes[i - 1]))).toBe(true);
+    expect(audioTimes.at(-1)).toBeCloseTo(bytes.length / 2 / rate, 3);
     subscriber.close();
   });
 
