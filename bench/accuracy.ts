@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { evaluate } from '../cli/eval-command.ts';
 import { Recognizer, type RecognitionReport } from '../src/index.ts';
 import { confidenceAuc, digitStrings, scoreStrings, type ConfidencePair } from './connected-digits.ts';
-import { fsddDirOrExplain } from '../cli/options.ts';
+import { formatSnrLevel, fsddDirOrExplain, snrLevels } from '../cli/options.ts';
 import { train, type TrainOptions } from '../cli/train-command.ts';
 import { fsddCorpus, FSDD_WORDS } from '../streams/corpus.ts';
 import { espeakAvailable, synthesiseVoices, TEST_VOICES } from '../streams/synthetic-voices.ts';
@@ -47,7 +47,7 @@ const base: TrainOptions = {
   vtlp,
   padSilence: Number(values['pad-silence']),
   syntheticVoices: values['synthetic-voices'],
-  noiseCopies: values['noise-copies'].split(',').filter(Boolean).map(Number),
+  noiseCopies: values['noise-copies'] ? snrLevels('--noise-copies')(values['noise-copies']) : [],
   seed: 1,
   quiet: true,
 };
@@ -57,7 +57,7 @@ const wer = (report: RecognitionReport): string =>
   `${report.wordErrorRate.toFixed(1)}% (S ${report.counts.substitutions}, D ${report.counts.deletions}, I ${report.counts.insertions})`;
 console.log(
   `Digit accuracy by the online decoder: ${base.mixtures} Gaussians per state, VTLP warps ${vtlp.length ? vtlp.join(', ') : 'none'}, ` +
-    `silence padding up to ${base.padSilence} s, noisy copies at ${base.noiseCopies.join(', ') || 'no'} dB SNR, synthetic voices ${base.syntheticVoices ? 'on' : 'off'}, ${new Date().toISOString().slice(0, 10)}`,
+    `silence padding up to ${base.padSilence} s, noisy copies at ${base.noiseCopies.map(formatSnrLevel).join(', ') || 'no'} dB SNR, synthetic voices ${base.syntheticVoices ? 'on' : 'off'}, ${new Date().toISOString().slice(0, 10)}`,
 );
 
 const full = await train(base);

@@ -42,6 +42,23 @@ export function numberList(name: string) {
     });
 }
 
+/** A noise level for training copies: an SNR in dB, or a range [low, high] drawn from uniformly for each copy. */
+export type SnrLevel = number | readonly [number, number];
+
+/** "15,25,40:80" → [15, 25, [40, 80]]. */
+export function snrLevels(name: string) {
+  return (value: string): SnrLevel[] =>
+    list(value).map((item) => {
+      const bounds = item.split(':').map(Number);
+      if (bounds.length > 2 || !bounds.every(Number.isFinite) || (bounds.length === 2 && bounds[0] > bounds[1])) {
+        throw new InvalidArgumentError(`${name} takes SNRs in dB or ranges low:high, separated by commas (e.g. 15,25,40:80); got ${JSON.stringify(item)}.`);
+      }
+      return bounds.length === 1 ? bounds[0] : [bounds[0], bounds[1]];
+    });
+}
+
+export const formatSnrLevel = (level: SnrLevel): string => (typeof level === 'number' ? String(level) : `${level[0]}–${level[1]}`);
+
 /**
  * Where FSDD is read from when no folder is given: $BEAMLINE_FSDD, else the data folder beside
  * this repository (../shared/data/fsdd), as the project's workspace lays it out.

@@ -1,11 +1,13 @@
 /**
  * `beamline serve`: the WebSocket server (streams/asr-server.ts) on the shipped model, on
- * loopback by default. Logs one JSON object per line on stderr (pino). SIGINT and SIGTERM stop
+ * loopback by default, with the demo pages (cli/demo-site.ts) at / and /watch. Prints the demo's
+ * address on stdout and logs one JSON object per line on stderr (pino). SIGINT and SIGTERM stop
  * it gracefully: no new connections, every session gets its final, then exit 0.
  */
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { AsrServer } from '../streams/asr-server.ts';
+import { demoPages } from './demo-site.ts';
 import { loadModel } from '../streams/model-file.ts';
 import { list, positiveInteger } from './options.ts';
 
@@ -19,6 +21,7 @@ interface ServeOptions {
   idleTimeout: number;
   sampleRate: number;
   workers?: number;
+  demo: boolean;
 }
 
 export function serveCommand(): Command {
@@ -38,10 +41,13 @@ export function serveCommand(): Command {
     .option('--idle-timeout <ms>', 'close a session after this long without a message', positiveInteger('--idle-timeout'), 60_000)
     .option('--sample-rate <hz>', "clients' sample rate when their config names none", positiveInteger('--sample-rate'), 8000)
     .option('--workers <n>', 'decoding worker threads (default one per core; 0 decodes on the main thread)', (value: string) => (value === '0' ? 0 : positiveInteger('--workers')(value)))
+    .option('--no-demo', 'do not serve the demo pages (/ and /watch)')
     .action(async (options: ServeOptions) => {
       const logger = pino({ base: undefined }, pino.destination(2));
+      const models = options.model.length > 0 ? await Promise.all(options.model.map((file) => loadModel(file))) : [await loadModel()];
       const server = new AsrServer({
-        models: options.model.length > 0 ? await Promise.all(options.model.map((file) => loadModel(file))) : [await loadModel()],
+        models,
+        ...(options.demo ? { pages: await demoPages(models[0].name) } : {}),
         host: options.host,
         port: options.port,
         ...(options.token !== undefined ? { token: options.token } : {}),
@@ -52,7 +58,13 @@ export function serveCommand(): Command {
         ...(options.workers !== undefined ? { workers: options.workers } : {}),
         log: ({ event, ...fields }) => logger.info(fields, String(event)),
       });
-      await server.listen();
+      const port = await server.listen();
+      const shown = options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host.includes(':') ? `[${options.host}]` : options.host;
+      process.stdout.write(
+        options.demo
+          ? `beamline is listening: demo page http://${shown}:${port}/ (every session: /watch), audio sessions ws://${shown}:${port}/asr\n`
+          : `beamline is listening: audio sessions ws://${shown}:${port}/asr, subscribers ws://${shown}:${port}/subscribe\n`,
+      );
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);

@@ -15,6 +15,7 @@ import {
   concatBlocks,
   padWithSilence,
   withNoise,
+  joinWithNoisyPauses,
   DEFAULT_NOISE_COPY,
   HmmTrainer,
   frontEndConfig,
@@ -31,7 +32,7 @@ import { fileSamples, fsddCorpus, transcriptsCorpus, type CorpusEntry } from '..
 import { DEFAULT_MODEL_PATH, saveModel } from '../streams/model-file.ts';
 import { FLITE_TRAINING_VOICES, fliteAvailable, synthesiseFliteVoices, synthesiseVoices, TRAINING_VOICES } from '../streams/synthetic-voices.ts';
 import { evaluate } from './eval-command.ts';
-import { fsddDirOrExplain, indexRange, list, nonNegativeInteger, numberList, positiveInteger } from './options.ts';
+import { formatSnrLevel, fsddDirOrExplain, indexRange, list, nonNegativeInteger, numberList, positiveInteger, snrLevels, type SnrLevel } from './options.ts';
 
 export interface TrainOptions {
   fsdd?: string;
@@ -55,7 +56,10 @@ export interface TrainOptions {
   /** Add espeak-ng voices (female, child-like, other accents) to the training data. */
   syntheticVoices: boolean;
   /** Extra copies of the FSDD (or transcript) recordings in steady white noise at these SNRs (dB), the noise running on before and after. */
-  noiseCopies: number[];
+  /** One noisy copy of each recording per level. */
+  noiseCopies: SnrLevel[];
+  /** Strings of 3–7 of one speaker's recordings joined with noisy pauses, added as connected-speech utterances. 0: none. */
+  connected?: number;
   /** FSDD indices to measure the trained model on, recorded in its provenance (e.g. [0, 4]). */
   testIndices?: [number, number];
   quiet?: boolean;
@@ -148,7 +152,7 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
   const config = frontEndConfig({ frames: { sampleRateHz: options.sampleRate }, cmn: { mode: options.cmn } });
   const warps = [1, ...options.vtlp.filter((w) => w !== 1)];
   const copies = warps.length > 1 ? ` × ${warps.length} (VTLP warps ${warps.join(', ')}) = ${entries.length * warps.length} utterances` : '';
-  const noisy = options.noiseCopies.length > 0 ? `, plus ${realRecordings * options.noiseCopies.length} noisy copies (SNR ${options.noiseCopies.join(', ')} dB)` : '';
+  const noisy = options.noiseCopies.length > 0 ? `, plus ${realRecordings * options.noiseCopies.length} noisy copies (SNR ${options.noiseCopies.map(formatSnrLevel).join(', ')} dB)` : '';
   log(`training on ${entries.length} recordings${copies}${noisy}`);
 
   const bar = options.quiet ? undefined : new cliProgress.SingleBar({ format: 'features |{bar}| {value}/{total} files  {eta}s left', stream: process.stderr }, cliProgress.Presets.shades_classic);
@@ -157,6 +161,7 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
   const padding = { ...DEFAULT_SILENCE_PADDING, maxSeconds: options.padSilence };
   const utterances: TrainingUtterance[] = [];
   const prior = new CmnPriorEstimate(config);
+  const bySpeaker = new Map<string, { samples: Float32Array; words: readonly string[] }[]>();
   for (const [index, entry] of entries.entries()) {
     const samples = await fileSamples(entry.path, options.sampleRate);
     if (index % 5 === 0) prior.add(samples); // every fifth recording is plenty for a mean
@@ -166,7 +171,13 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
     }
     // Recorded speech only: the synthetic voices are clean by nature and already many.
     if (index < realRecordings) {
-      for (const snrDb of options.noiseCopies) {
+      if ((options.connected ?? 0) > 0) {
+        const speaker = entry.speaker ?? '';
+        if (!bySpeaker.has(speaker)) bySpeaker.set(speaker, []);
+        bySpeaker.get(speaker)!.push({ samples, words: entry.words });
+      }
+      for (const level of options.noiseCopies) {
+        const snrDb = typeof level === 'number' ? level : level[0] + random.next() * (level[1] - level[0]);
         const audio = withNoise(samples, options.sampleRate, random, { ...DEFAULT_NOISE_COPY, snrDb });
         utterances.push({ id: `${entry.path} (SNR ${snrDb} dB)`, words: entry.words, features: computeFeatures(audio, config) });
       }
@@ -174,6 +185,17 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
     bar?.increment();
   }
   bar?.stop();
+  if ((options.connected ?? 0) > 0) {
+    const speakers = [...bySpeaker.values()];
+    for (let n = 0; n < options.connected!; n++) {
+      const recordings = speakers[random.integer(speakers.length)];
+      const picked = Array.from({ length: 3 + random.integer(5) }, () => recordings[random.integer(recordings.length)]);
+      const audio = joinWithNoisyPauses(picked.map((recording) => recording.samples), options.sampleRate, random);
+      const words = picked.flatMap((recording) => recording.words);
+      utterances.push({ id: `connected string ${n} (${words.join(' ')})`, words, features: computeFeatures(audio, config) });
+    }
+    log(`added ${options.connected} connected strings of 3–7 recordings with noisy pauses`);
+  }
 
   const topology = wholeWordTopology(phoneCountsFor(entries), { statesPerPhone: options.statesPerPhone });
   const passes = passSchedule(options.mixtures, options.iterations, options.baumWelch);
@@ -205,7 +227,7 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
       command: `beamline ${process.argv.slice(2).join(' ')}`.trim(),
       date: new Date().toISOString().slice(0, 10),
       accuracy: {},
-      notes: `VTLP warps ${warps.join(', ')} (1: none); silence padding up to ${options.padSilence} s per end; noisy copies at SNR ${options.noiseCopies.join(', ') || 'none'} dB; ${passes.length} passes after the equal-length alignment; trained in ${seconds.toFixed(0)} s on one core`,
+      notes: `VTLP warps ${warps.join(', ')} (1: none); silence padding up to ${options.padSilence} s per end; noisy copies at SNR ${options.noiseCopies.map(formatSnrLevel).join(', ') || 'none'} dB; ${options.connected ?? 0} connected strings; ${passes.length} passes after the equal-length alignment; trained in ${seconds.toFixed(0)} s on one core`,
     },
   };
   if (options.testIndices !== undefined && options.transcripts === undefined) {
@@ -245,10 +267,14 @@ export function trainCommand(): Command {
     .option('--pad-silence <seconds>', 'pad each training utterance with up to this much quiet noise at each end (0: none)', Number, 0)
     .option('--synthetic-voices', 'add synthetic voices (espeak-ng, and flite where installed: female, child-like, other accents) to the training data')
     .addOption(
-      new Option('--noise-copies <snrs>', 'extra copies of the recordings in white noise at these SNRs (dB), the noise running on before and after, e.g. 15')
-        .argParser(numberList('--noise-copies'))
+      new Option(
+        '--noise-copies <snrs>',
+        'extra copies of the recordings in white noise at these SNRs (dB; low:high draws each copy\'s SNR from that range), the noise running on before and after, e.g. 15,25,40:80',
+      )
+        .argParser(snrLevels('--noise-copies'))
         .default([], 'none'),
     )
+    .option('--connected <n>', "add n connected-speech utterances: 3–7 of one speaker's recordings joined with pauses, in noise at 15–60 dB SNR", nonNegativeInteger('--connected'), 0)
     .option('--seed <n>', 'seed of the augmentation', nonNegativeInteger('--seed'), 1)
     .option('--test-indices <range>', 'measure the model on these FSDD indices and record it in the provenance (e.g. 0-4)', indexRange)
     .action(async (options: TrainOptions) => {

@@ -13,7 +13,7 @@
  * sessions never notice. Every socket has an error listener (ws reports an oversized message as an
  * error event, which would otherwise kill the process). `GET /metrics` gives Prometheus figures.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -56,6 +56,8 @@ export interface AsrServerOptions {
   readonly subscriberQueueLimit?: number;
   /** Decoding worker threads; 0 decodes on the main thread. Default: one per core. */
   readonly workers?: number;
+  /** More GET routes (the demo pages): called for paths the server does not serve itself; returns true when it answered. */
+  readonly pages?: (path: string, response: ServerResponse) => boolean;
   /** Structured log lines (one object per event); default none. */
   readonly log?: (entry: Record<string, unknown>) => void;
 }
@@ -347,8 +349,16 @@ export class AsrServer {
         response.end(JSON.stringify({ status: this.closing ? 'closing' : 'ok', models: this.models.names, sessions: this.sessions.size, subscribers: this.subscribers.size }));
         return;
       }
+      const modelFile = /^\/models\/([^/]+)\.json$/.exec(path);
+      if (request.method === 'GET' && modelFile !== null && this.models.names.includes(decodeURIComponent(modelFile[1]))) {
+        // For decoding in the page: a model by its name (the server never maps a client's text to a file).
+        response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache' });
+        response.end(this.models.text(decodeURIComponent(modelFile[1])));
+        return;
+      }
+      if (request.method === 'GET' && this.options.pages?.(path, response) === true) return;
       response.writeHead(404, { 'content-type': 'text/plain' });
-      response.end('not found: audio sessions at / and /asr, subscribers at /subscribe, GET /healthz and /metrics\n');
+      response.end('not found: audio sessions at / and /asr, subscribers at /subscribe, GET /healthz, /metrics and /models/NAME.json\n');
     });
     this.http.on('upgrade', (request, socket, head) => {
       socket.on('error', () => socket.destroy());

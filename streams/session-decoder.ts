@@ -12,6 +12,7 @@ import {
   Resampler,
   jsgfGrammar,
   phraseListGrammar,
+  serializeModel,
   type DecoderEvent,
   type RecognitionSession,
   type RecognizerOptions,
@@ -28,6 +29,7 @@ export interface DecodedChunk {
 /** The models a server offers, by name, each with the recogniser its sessions share unless their config names a grammar. The first is the default. */
 export class ModelCatalog {
   private readonly byName = new Map<string, { readonly model: SpeechModel; readonly recognizer: Recognizer }>();
+  private readonly texts = new Map<string, string>();
   readonly defaultName: string;
 
   constructor(models: readonly SpeechModel[], recognizerOptions: Omit<RecognizerOptions, 'streaming'>) {
@@ -43,6 +45,14 @@ export class ModelCatalog {
 
   get names(): string[] {
     return [...this.byName.keys()];
+  }
+
+  /** The model of that name as a model file's text (made once). */
+  text(name: string): string {
+    const entry = this.get(name);
+    let text = this.texts.get(name);
+    if (text === undefined) this.texts.set(name, (text = serializeModel(entry.model)));
+    return text;
   }
 
   /** The model of that name (default: the first); an unknown name is MODEL_UNKNOWN. */

@@ -4,7 +4,11 @@
  * WAVE_FORMAT_EXTENSIBLE); the chunk walk that locates `data` is ours, because it must also tell
  * a truncated file from a whole one without copying the samples.
  */
-import wavefile from 'wavefile';
+import * as wavefileModule from 'wavefile';
+
+// Node loads wavefile's CommonJS build (everything under `default`); bundlers for the browser
+// load its ES module (named exports only). Either way, this is its WaveFile class.
+const { WaveFile } = ((wavefileModule as unknown as { default?: typeof wavefileModule }).default ?? wavefileModule) as typeof wavefileModule;
 import { BeamlineError, ERROR_CODES } from '../errors.ts';
 import type { PcmLayout, SampleFormat } from './pcm-decoder.ts';
 
@@ -89,7 +93,7 @@ export function readWavHeader(bytes: Uint8Array, sourceName: string): WavHeader 
 
   let fmt: WavefileFmt;
   try {
-    const wav = new wavefile.WaveFile();
+    const wav = new WaveFile();
     wav.fromBuffer(bytes.subarray(0, dataStart), false);
     fmt = wav.fmt as WavefileFmt;
   } catch (error) {

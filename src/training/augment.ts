@@ -56,3 +56,40 @@ export function withNoise(samples: Float32Array, sampleRateHz: number, random: S
   for (let i = 0; i < out.length; i++) out[i] += amplitude * random.normal();
   return out;
 }
+
+export interface ConnectedSpeech {
+  /** Pause between words and at each end, seconds, drawn uniformly per pause. */
+  readonly gapSeconds: readonly [number, number];
+  /** Speech-to-noise ratio of the whole string, dB, drawn uniformly per string. */
+  readonly snrDb: readonly [number, number];
+}
+
+export const DEFAULT_CONNECTED_SPEECH: ConnectedSpeech = { gapSeconds: [0.05, 0.6], snrDb: [15, 60] };
+
+/**
+ * Isolated recordings joined into one utterance of connected speech: pauses of random length
+ * between and around them, all of it in steady white noise at a random SNR. Trained on such
+ * strings, the models learn word-to-word transitions and pauses of every length and loudness,
+ * as live input and connected digits have and FSDD's trimmed single words do not.
+ */
+export function joinWithNoisyPauses(parts: readonly Float32Array[], sampleRateHz: number, random: SeededRandom, options: ConnectedSpeech = DEFAULT_CONNECTED_SPEECH): Float32Array {
+  const pause = (): number => Math.floor((options.gapSeconds[0] + random.next() * (options.gapSeconds[1] - options.gapSeconds[0])) * sampleRateHz);
+  const pauses = parts.map(() => pause());
+  pauses.push(pause());
+  const length = parts.reduce((sum, part) => sum + part.length, 0) + pauses.reduce((sum, gap) => sum + gap, 0);
+  const out = new Float32Array(length);
+  let power = 0;
+  let speech = 0;
+  let at = 0;
+  parts.forEach((part, i) => {
+    at += pauses[i];
+    out.set(part, at);
+    at += part.length;
+    for (const x of part) power += x * x;
+    speech += part.length;
+  });
+  const snrDb = options.snrDb[0] + random.next() * (options.snrDb[1] - options.snrDb[0]);
+  const amplitude = Math.sqrt(power / Math.max(1, speech) / 10 ** (snrDb / 10));
+  for (let i = 0; i < out.length; i++) out[i] += amplitude * random.normal();
+  return out;
+}

@@ -1,0 +1,13 @@
+/** Messages between the page and the in-browser decoder worker. */
+import type { DecoderEvent } from '../../src/index.ts';
+
+export type ToWorker =
+  | { readonly type: 'start'; readonly rateHz: number; readonly modelUrl: string }
+  | { readonly type: 'audio'; readonly samples: Float32Array }
+  | { readonly type: 'stop' };
+
+export type FromWorker =
+  | { readonly type: 'started' }
+  | { readonly type: 'events'; readonly events: DecoderEvent[]; readonly audioSeconds: number; readonly tokensPerFrame: number; readonly frames: number }
+  | { readonly type: 'stopped' }
+  | { readonly type: 'error'; readonly message: string };

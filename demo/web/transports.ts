@@ -1,0 +1,176 @@
+/**
+ * Where the page's audio is decoded: on the server, over the Vosk-compatible WebSocket protocol
+ * (docs/PROTOCOL.md), or in this page, by the same engine running in a Web Worker. Both take
+ * 100 ms blocks at the audio context's rate and report hypotheses to one listener.
+ */
+import type { FromWorker, ToWorker } from './protocol.ts';
+
+export interface Word {
+  readonly word: string;
+  /** Seconds from the start of the stream. */
+  readonly start: number;
+  readonly end: number;
+  readonly conf: number;
+}
+
+export interface Listener {
+  partial(words: readonly string[], stable: number): void;
+  final(text: string, words: readonly Word[]): void;
+  /** In-page decoding only: mean active tokens per frame over the last block. */
+  search(tokensPerFrame: number): void;
+  status(message: string, kind: 'info' | 'ok' | 'error'): void;
+}
+
+export interface Transport {
+  start(rateHz: number): Promise<void>;
+  push(samples: Float32Array): void;
+  /** End of audio: resolves once the last final is in. */
+  stop(): Promise<void>;
+}
+
+interface Reply {
+  partial?: string;
+  stable?: string;
+  text?: string;
+  result?: Word[];
+  error?: { code: string; message: string };
+}
+
+const words = (text: string | undefined): string[] => (text ?? '').split(' ').filter(Boolean);
+
+export class ServerTransport implements Transport {
+  private socket: WebSocket | undefined;
+  private rateHz = 0;
+  private stopping = false;
+  private retries = 0;
+  private finished: (() => void) | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly model: string,
+    private readonly listener: Listener,
+  ) {}
+
+  start(rateHz: number): Promise<void> {
+    this.rateHz = rateHz;
+    this.stopping = false;
+    return this.connect();
+  }
+
+  push(samples: Float32Array): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(samples);
+  }
+
+  stop(): Promise<void> {
+    this.stopping = true;
+    const socket = this.socket;
+    if (socket?.readyState !== WebSocket.OPEN) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.finished = resolve;
+      socket.send('{"eof": 1}');
+      setTimeout(resolve, 5000); // a server gone quiet does not hold the page
+    });
+  }
+
+  private connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(this.url);
+      this.socket = socket;
+      let opened = false;
+      socket.onopen = () => {
+        opened = true;
+        this.retries = 0;
+        // The context's real rate: the server resamples. Float samples need no conversion here.
+        socket.send(JSON.stringify({ config: { sample_rate: this.rateHz, format: 'f32le', words: true, model: this.model } }));
+        this.listener.status(`Decoding on the server (${this.rateHz} Hz audio, resampled there)`, 'ok');
+        resolve();
+      };
+      socket.onmessage = (event) => this.handle(JSON.parse(String(event.data)) as Reply);
+      socket.onclose = (event) => {
+        if (this.socket !== socket) return;
+        if (!opened) {
+          reject(new Error('Cannot reach the beamline server. Is `npm start` still running?'));
+          return;
+        }
+        if (this.stopping) {
+          this.finished?.();
+          return;
+        }
+        // Lost mid-stream: reconnect with a growing delay; the next session starts afresh.
+        const delay = Math.min(10, 2 ** this.retries++);
+        this.listener.status(`Connection lost (code ${event.code}). Reconnecting in ${delay} s…`, 'error');
+        setTimeout(() => {
+          if (!this.stopping) this.connect().catch(() => undefined);
+        }, delay * 1000);
+      };
+    });
+  }
+
+  private handle(reply: Reply): void {
+    if (reply.error !== undefined) {
+      this.listener.status(`Server error ${reply.error.code}: ${reply.error.message}`, 'error');
+      return;
+    }
+    if (reply.partial !== undefined) this.listener.partial(words(reply.partial), words(reply.stable).length);
+    else if (reply.text !== undefined && (reply.text !== '' || this.stopping)) this.listener.final(reply.text, reply.result ?? []);
+    if (this.stopping && reply.text !== undefined) this.finished?.();
+  }
+}
+
+export class InPageTransport implements Transport {
+  private readonly worker: Worker;
+  private waiting: { type: FromWorker['type']; resolve: () => void } | undefined;
+
+  constructor(
+    private readonly modelUrl: string,
+    private readonly listener: Listener,
+  ) {
+    this.worker = new Worker('/demo/decoder-worker.js');
+    this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.handle(event.data);
+  }
+
+  start(rateHz: number): Promise<void> {
+    this.listener.status('Loading the model into the page…', 'info');
+    return this.request({ type: 'start', rateHz, modelUrl: this.modelUrl }, 'started').then(() =>
+      this.listener.status(`Decoding in this page: no audio leaves the machine (${rateHz} Hz audio, resampled here)`, 'ok'),
+    );
+  }
+
+  push(samples: Float32Array): void {
+    this.send({ type: 'audio', samples }, [samples.buffer]);
+  }
+
+  stop(): Promise<void> {
+    return this.request({ type: 'stop' }, 'stopped');
+  }
+
+  private request(message: ToWorker, answer: FromWorker['type']): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiting = { type: answer, resolve };
+      this.send(message);
+    });
+  }
+
+  private send(message: ToWorker, transfer: Transferable[] = []): void {
+    this.worker.postMessage(message, transfer);
+  }
+
+  private handle(message: FromWorker): void {
+    if (message.type === 'error') {
+      this.listener.status(`In-page decoder: ${message.message}`, 'error');
+      return;
+    }
+    if (message.type === 'events') {
+      for (const event of message.events) {
+        if (event.type === 'partial') this.listener.partial(event.words, event.stable);
+        else this.listener.final(event.text, event.words.map((w) => ({ word: w.word, start: w.start, end: w.end, conf: w.confidence })));
+      }
+      if (message.frames > 0) this.listener.search(message.tokensPerFrame);
+    }
+    if (this.waiting?.type === message.type) {
+      const { resolve } = this.waiting;
+      this.waiting = undefined;
+      resolve();
+    }
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The demo pages in a real browser: Debian's Chromium, driven by playwright-core, with a
+ * generated recording ("three one four", demo/samples) as its fake microphone. The page must
+ * show the right transcript when decoding on the server and when decoding in the page, and the
+ * /watch page must show the server session's. Screenshots go to test-artifacts/.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoPages } from '../../cli/demo-site.ts';
+import { AsrServer } from '../../streams/asr-server.ts';
+import { loadModel } from '../../streams/model-file.ts';
+
+/** $CHROMIUM_PATH, or Debian's chromium on the PATH. */
+function findChromium(): string | undefined {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  for (const name of ['chromium', 'chromium-browser']) {
+    const found = spawnSync('which', [name], { encoding: 'utf8' });
+    if (found.status === 0) return found.stdout.trim();
+  }
+  return undefined;
+}
+
+const executablePath = findChromium();
+const microphone = fileURLToPath(new URL('../../demo/samples/three-one-four-noisy-48k.wav', import.meta.url));
+const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+
+describe.skipIf(executablePath === undefined)('demo pages in Chromium with a recording as the microphone', () => {
+  let server: AsrServer;
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    const model = await loadModel();
+    server = new AsrServer({ models: [model], port: 0, workers: 1, pages: await demoPages(model.name) });
+    base = `http://127.0.0.1:${await server.listen()}`;
+    browser = await chromium.launch({
+      executablePath,
+      args: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${microphone}`],
+    });
+    mkdirSync(artifacts, { recursive: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  /**
+   * Starts the microphone in the given mode and returns the second final's text. Chromium plays
+   * the file in a loop from when the device opens, and the page needs a moment to connect or load
+   * the model, so the first utterance it hears may be cut; the second is a whole pass of the file.
+   */
+  async function secondFinal(page: Page, mode: 'server' | 'browser'): Promise<string> {
+    await page.check(`#mode-${mode}`);
+    await page.click('#start');
+    await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Decoding'), null, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelectorAll('#finals .final-text').length >= 2, null, { timeout: 30_000 });
+    // Finals are listed newest first.
+    return (await page.locator('#finals .final-text').nth(-2 + (await page.locator('#finals .final-text').count())).textContent()) ?? '';
+  }
+
+  async function stop(page: Page): Promise<void> {
+    await page.click('#start');
+    await page.waitForFunction(() => document.getElementById('status')!.textContent === 'Stopped.', null, { timeout: 15_000 });
+  }
+
+  it('decodes the microphone on the server, and /watch shows the session', async () => {
+    const watch = await browser.newPage();
+    await watch.goto(`${base}/watch`);
+    await watch.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Watching'));
+    const page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
+    await page.goto(base);
+    expect(await secondFinal(page, 'server')).toBe('three one four');
+    await page.screenshot({ path: `${artifacts}demo-page-server.png` });
+    await watch.locator('.session .finals li', { hasText: 'three one four' }).first().waitFor({ timeout: 10_000 });
+    await watch.screenshot({ path: `${artifacts}watch-page.png` });
+    await stop(page);
+    await page.close();
+    await watch.close();
+  }, 90_000);
+
+  it('decodes the microphone in the page, with the search view fed by the in-page decoder', async () => {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
+    await page.goto(base);
+    expect(await secondFinal(page, 'browser')).toBe('three one four');
+    expect(await page.locator('#status').textContent()).toContain('no audio leaves the machine');
+    await page.screenshot({ path: `${artifacts}demo-page-in-browser.png` });
+    await stop(page);
+    await page.close();
+  }, 90_000);
+
+  it('says what is wrong when the microphone cannot be had', async () => {
+    const page = await browser.newPage();
+    // As a browser does when the user refuses: getUserMedia rejects with NotAllowedError.
+    await page.addInitScript(() => {
+      navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+    });
+    await page.goto(base);
+    await page.click('#start');
+    await page.waitForFunction(() => document.getElementById('status')!.textContent!.includes('denied'));
+    expect(await page.locator('#status').getAttribute('class')).toContain('error');
+    await page.close();
+  }, 30_000);
+});
+
+describe.skipIf(executablePath !== undefined)('demo pages in Chromium', () => {
+  it.skip('need Chromium: apt-get install chromium (or set CHROMIUM_PATH)', () => undefined);
+});
