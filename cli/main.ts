@@ -8,6 +8,7 @@ import { featuresCommand } from './features-command.ts';
 import { classifyCommand } from './classify-command.ts';
 import { decodeCommand } from './decode-command.ts';
 import { evalCommand } from './eval-command.ts';
+import { micCommand } from './mic-command.ts';
 import { replayCommand } from './replay-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { trainCommand } from './train-command.ts';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   program.addCommand(classifyCommand());
   program.addCommand(serveCommand());
   program.addCommand(replayCommand());
+  program.addCommand(micCommand());
   // Subcommands added whole do not inherit these settings: usage errors must reach main(), not exit.
   for (const command of program.commands) command.exitOverride().showHelpAfterError();
   return program;

@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   AUDIO_NON_FINITE: 'AUDIO_NON_FINITE',
   /** The audio's sample rate is unusable (zero, absurd, or not the one agreed). */
   AUDIO_BAD_SAMPLE_RATE: 'AUDIO_BAD_SAMPLE_RATE',
+  /** No audio input device could be opened (none present, none allowed, or the one named is missing). */
+  AUDIO_DEVICE_UNAVAILABLE: 'AUDIO_DEVICE_UNAVAILABLE',
   /** A model file is malformed, truncated, or inconsistent; the message names the field and value. */
   MODEL_INVALID: 'MODEL_INVALID',
   /** A client asked a server for a model by a name it did not load. */

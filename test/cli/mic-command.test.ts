@@ -1,0 +1,40 @@
+/**
+ * `beamline mic` where no microphone can be had: run as a real process, since the audio back
+ * ends write their diagnostics straight to the process's file descriptors, which an in-process
+ * capture would not see.
+ */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../../bin/beamline.js', import.meta.url));
+
+function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('beamline mic without a usable microphone', () => {
+  it('exits 1 with one coded line: no hang, no stack trace, nothing from the audio libraries', async () => {
+    const { code, stdout, stderr } = await run('mic', '--device', 'no-such-device');
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/^beamline: AUDIO_DEVICE_UNAVAILABLE: no microphone could be opened \(.+\)\. Connect one/);
+    expect(stderr).not.toMatch(/ALSA lib|libjack|Failed to open client|at .+\.ts:\d+/);
+  }, 40_000);
+
+  it('lists the inputs, or says there are none, with nothing else', async () => {
+    const { code, stdout, stderr } = await run('mic', '--list-devices');
+    if (code === 0) {
+      expect(stdout.trim().split('\n').every((line) => line.includes('\t'))).toBe(true); // id<TAB>label
+    } else {
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/^beamline: AUDIO_DEVICE_UNAVAILABLE: [^\n]*\n$/);
+    }
+  }, 40_000);
+});
