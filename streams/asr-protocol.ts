@@ -16,6 +16,8 @@ export interface SessionConfig {
   readonly encoding?: SampleEncoding;
   /** Name of one of the server's models (never a path); default: the server's first. */
   readonly model?: string;
+  /** Add the search's mean active tokens per frame over each audio message to its reply (`active_tokens`). */
+  readonly searchStats?: boolean;
 }
 
 export type ClientMessage = { readonly kind: 'config'; readonly config: SessionConfig } | { readonly kind: 'eof' } | { readonly kind: 'reset' };
@@ -74,6 +76,10 @@ function parseConfig(value: unknown): SessionConfig {
       case 'grammar':
         if (typeof field !== 'string') throw invalid(`config.grammar must be a JSGF grammar as a string; got ${JSON.stringify(field)?.slice(0, 80)}`);
         config.grammar = field;
+        break;
+      case 'search_stats':
+        if (typeof field !== 'boolean') throw invalid(`config.search_stats must be true or false; got ${JSON.stringify(field)}`);
+        config.searchStats = field;
         break;
       case 'model':
         if (typeof field !== 'string' || field.length === 0 || field.length > 100) {

@@ -227,7 +227,9 @@ class AudioSession {
     this.server.metrics.audioSeconds.inc(chunk.audioSeconds);
     this.audioSeconds += chunk.audioSeconds;
     const finals = this.finals(chunk.events);
-    this.reply(finals.length > 0 ? resultReply(finals, this.context) : partialReply(this.lastPartial, this.context));
+    const reply = finals.length > 0 ? resultReply(finals, this.context) : partialReply(this.lastPartial, this.context);
+    if (this.config.searchStats === true) reply.active_tokens = Math.round(chunk.activeTokensPerFrame * 10) / 10;
+    this.reply(reply);
   }
 
   /** Sets up this session's decoder (recogniser, PCM decoder, resampler) for its config, once. */

@@ -24,6 +24,8 @@ export interface DecodedChunk {
   readonly events: DecoderEvent[];
   readonly audioSeconds: number;
   readonly decodeSeconds: number;
+  /** Mean tokens surviving pruning per frame over this chunk's frames (0 when it completed none). */
+  readonly activeTokensPerFrame: number;
 }
 
 /** The models a server offers, by name, each with the recogniser its sessions share unless their config names a grammar. The first is the default. */
@@ -98,9 +100,17 @@ export class SessionDecoder {
 
   push(bytes: Uint8Array): DecodedChunk {
     const started = performance.now();
+    const before = this.recognition.decoder.stats;
     const samples = this.pcm.push(bytes);
     const events = this.recognition.push(this.resampler ? this.resampler.push(samples) : samples);
-    return { events, audioSeconds: samples.length / this.rateHz, decodeSeconds: (performance.now() - started) / 1000 };
+    const after = this.recognition.decoder.stats;
+    const frames = after.frames - before.frames;
+    return {
+      events,
+      audioSeconds: samples.length / this.rateHz,
+      decodeSeconds: (performance.now() - started) / 1000,
+      activeTokensPerFrame: frames > 0 ? (after.activeTokens - before.activeTokens) / frames : 0,
+    };
   }
 
   /** Ends the utterance now; the session carries on. */

@@ -16,7 +16,7 @@ export interface Word {
 export interface Listener {
   partial(words: readonly string[], stable: number): void;
   final(text: string, words: readonly Word[]): void;
-  /** In-page decoding only: mean active tokens per frame over the last block. */
+  /** Mean active tokens per frame of the search over the last block. */
   search(tokensPerFrame: number): void;
   status(message: string, kind: 'info' | 'ok' | 'error'): void;
 }
@@ -34,6 +34,7 @@ interface Reply {
   text?: string;
   result?: Word[];
   error?: { code: string; message: string };
+  active_tokens?: number;
 }
 
 const words = (text: string | undefined): string[] => (text ?? '').split(' ').filter(Boolean);
@@ -81,7 +82,7 @@ export class ServerTransport implements Transport {
         opened = true;
         this.retries = 0;
         // The context's real rate: the server resamples. Float samples need no conversion here.
-        socket.send(JSON.stringify({ config: { sample_rate: this.rateHz, format: 'f32le', words: true, model: this.model } }));
+        socket.send(JSON.stringify({ config: { sample_rate: this.rateHz, format: 'f32le', words: true, model: this.model, search_stats: true } }));
         this.listener.status(`Decoding on the server (${this.rateHz} Hz audio, resampled there)`, 'ok');
         resolve();
       };
@@ -111,6 +112,7 @@ export class ServerTransport implements Transport {
       this.listener.status(`Server error ${reply.error.code}: ${reply.error.message}`, 'error');
       return;
     }
+    if (reply.active_tokens !== undefined) this.listener.search(reply.active_tokens);
     if (reply.partial !== undefined) this.listener.partial(words(reply.partial), words(reply.stable).length);
     else if (reply.text !== undefined && (reply.text !== '' || this.stopping)) this.listener.final(reply.text, reply.result ?? []);
     if (this.stopping && reply.text !== undefined) this.finished?.();

@@ -83,8 +83,8 @@ export class Spectrogram {
 
 /**
  * The search along time: the last seconds of the stream, with the words of the best path (finals
- * solid, the partial's words dashed at the right edge) and, when decoding in the page, the active
- * tokens per frame as a curve.
+ * solid, the partial's words at the right edge) and the search's active tokens per frame as a
+ * curve.
  */
 export class SearchView {
   private readonly context: CanvasRenderingContext2D;

@@ -188,6 +188,18 @@ describe('AsrServer (real sockets on loopback)', () => {
     expect(replies.at(-1)!.text).toBe('two');
   });
 
+  it('adds the search figures to each reply when the config asks (search_stats)', async () => {
+    const client = await LockStepClient.connect(`${url}/asr`);
+    const { bytes, rate } = pcm('seven-en-us-16k.wav');
+    client.post(JSON.stringify({ config: { sample_rate: rate, search_stats: true } }));
+    const chunk = 2 * Math.round(rate * 0.2);
+    const replies: Reply[] = [];
+    for (let i = 0; i < bytes.length; i += chunk) replies.push(await client.send(bytes.subarray(i, i + chunk)));
+    // Each 0.2 s message completes about 20 frames; at the default beam some tens of tokens survive each.
+    expect(replies.every((reply) => typeof reply.active_tokens === 'number' && reply.active_tokens > 0 && reply.active_tokens <= 1000)).toBe(true);
+    await client.send('{"eof": 1}');
+  });
+
   it('finalizes on reset and carries on', async () => {
     const client = await LockStepClient.connect(`${url}/asr`);
     const { bytes, rate } = pcm('nine-en-us-female-22k.wav');
