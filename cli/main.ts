@@ -4,33 +4,37 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isBeamlineError } from '../src/index.ts';
-import { featuresCommand } from './features-command.ts';
-import { classifyCommand } from './classify-command.ts';
-import { decodeCommand } from './decode-command.ts';
-import { evalCommand } from './eval-command.ts';
-import { micCommand } from './mic-command.ts';
-import { replayCommand } from './replay-command.ts';
-import { serveCommand } from './serve-command.ts';
-import { trainCommand } from './train-command.ts';
 
 /** Exit codes: 1 bad data or configuration (message carries the stable code), 2 usage. */
 export const EXIT_DATA_ERROR = 1;
 export const EXIT_USAGE = 2;
 
-export function buildProgram(): Command {
+/**
+ * Each subcommand's module, loaded only when that command runs (all of them for help): the
+ * server's, the trainer's and the microphone's dependencies cost start-up time that
+ * `beamline decode` should not pay.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  decode: async () => (await import('./decode-command.ts')).decodeCommand(),
+  features: async () => (await import('./features-command.ts')).featuresCommand(),
+  train: async () => (await import('./train-command.ts')).trainCommand(),
+  eval: async () => (await import('./eval-command.ts')).evalCommand(),
+  classify: async () => (await import('./classify-command.ts')).classifyCommand(),
+  serve: async () => (await import('./serve-command.ts')).serveCommand(),
+  replay: async () => (await import('./replay-command.ts')).replayCommand(),
+  mic: async () => (await import('./mic-command.ts')).micCommand(),
+};
+
+/** The program with the subcommand `argv` names, or with all of them when it names none (help, version, a typo). */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('beamline')
     .description('Streaming small-vocabulary speech recognition: MFCC front end, GMM-HMM models, online Viterbi search.')
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  program.addCommand(decodeCommand());
-  program.addCommand(featuresCommand());
-  program.addCommand(trainCommand());
-  program.addCommand(evalCommand());
-  program.addCommand(classifyCommand());
-  program.addCommand(serveCommand());
-  program.addCommand(replayCommand());
-  program.addCommand(micCommand());
+  const named = argv.find((arg) => !arg.startsWith('-'));
+  const wanted = named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
+  for (const command of await Promise.all(wanted.map((name) => COMMANDS[name]()))) program.addCommand(command);
   // Subcommands added whole do not inherit these settings: usage errors must reach main(), not exit.
   for (const command of program.commands) command.exitOverride().showHelpAfterError();
   return program;
@@ -38,7 +42,7 @@ export function buildProgram(): Command {
 
 export async function main(argv: readonly string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    await (await buildProgram(argv)).parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {

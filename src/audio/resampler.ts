@@ -10,7 +10,7 @@
  * `finish` flushes the filter's tail with silence and trims it. `release()` frees the
  * WebAssembly state; the instance is unusable afterwards. Returned arrays belong to the caller.
  */
-import libsamplerate from '@alexanderolsen/libsamplerate-js';
+import type libsamplerateModule from '@alexanderolsen/libsamplerate-js';
 import { checkChoice, checkInteger, checkKnownFields, checkObject } from '../config.ts';
 import { BeamlineError, ERROR_CODES } from '../errors.ts';
 
@@ -32,9 +32,11 @@ export interface ResamplerConfig {
 export const DEFAULT_RESAMPLER_QUALITY: ResamplerQuality = 'medium';
 
 const CONVERTER_TYPE: Record<ResamplerQuality, number> = {
-  best: libsamplerate.ConverterType.SRC_SINC_BEST_QUALITY,
-  medium: libsamplerate.ConverterType.SRC_SINC_MEDIUM_QUALITY,
-  fastest: libsamplerate.ConverterType.SRC_SINC_FASTEST,
+  // libsamplerate's ConverterType values (SRC_SINC_BEST_QUALITY, _MEDIUM_QUALITY, _FASTEST), so
+  // the library itself loads only when a resampler is made: it is 2 MB of WebAssembly.
+  best: 0,
+  medium: 1,
+  fastest: 2,
 };
 
 /** Silence pushed per step to drain the filter at the end of a stream. */
@@ -49,7 +51,13 @@ export function validateResamplerConfig(value: unknown): ResamplerConfig {
   return config as unknown as ResamplerConfig;
 }
 
-type Converter = Awaited<ReturnType<typeof libsamplerate.create>>;
+type Converter = Awaited<ReturnType<typeof libsamplerateModule.create>>;
+
+/** The library, loaded on first use. Its CommonJS exports arrive as `default` or as the module itself, depending on the loader. */
+async function loadLibsamplerate(): Promise<typeof libsamplerateModule> {
+  const loaded = (await import('@alexanderolsen/libsamplerate-js')) as unknown as { default?: typeof libsamplerateModule } & typeof libsamplerateModule;
+  return loaded.default ?? loaded;
+}
 
 export class Resampler {
   readonly config: ResamplerConfig;
@@ -69,7 +77,7 @@ export class Resampler {
     const converter =
       valid.inputRateHz === valid.outputRateHz
         ? undefined
-        : await libsamplerate.create(1, valid.inputRateHz, valid.outputRateHz, {
+        : await (await loadLibsamplerate()).create(1, valid.inputRateHz, valid.outputRateHz, {
             converterType: CONVERTER_TYPE[valid.quality] as never,
           });
     return new Resampler(valid, converter);
