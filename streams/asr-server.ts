@@ -50,6 +50,8 @@ export interface AsrServerOptions {
   readonly maxPayloadBytes?: number;
   /** A session with no message for this long is closed. Default 60 000 ms. */
   readonly idleTimeoutMs?: number;
+  /** Audio a session may have waiting to be decoded, in seconds at its rate; a client sending faster than decoding keeps up is closed. Default 30. */
+  readonly maxBufferedSeconds?: number;
   /** Client sample rate when the config names none. Default 8000 (the Vosk server's). */
   readonly defaultSampleRateHz?: number;
   /** Messages a subscriber may have waiting before it is closed as too slow. Default 1000. */
@@ -73,6 +75,10 @@ export const CLOSE_CODES = {
 } as const;
 
 const SUBSCRIBER_HIGH_WATER_BYTES = 64 * 1024;
+
+function rawLength(data: RawData): number {
+  return Array.isArray(data) ? data.reduce((sum, part) => sum + part.byteLength, 0) : data.byteLength;
+}
 
 function closeCodeFor(code: string): number {
   if (code === ERROR_CODES.LIMIT_EXCEEDED) return CLOSE_CODES.POLICY;
@@ -166,6 +172,8 @@ class AudioSession {
   private audioSeen = false;
   /** Seconds of audio this session has received and decoded. */
   private audioSeconds = 0;
+  /** Bytes of audio received and not yet decoded. */
+  private waitingBytes = 0;
   private ended = false;
   private opened = false;
   private released = false;
@@ -189,12 +197,21 @@ class AudioSession {
   receive(data: RawData, isBinary: boolean): void {
     this.touch();
     const arrived = performance.now();
+    const bytes = isBinary ? rawLength(data) : 0;
+    const limitBytes = this.server.maxBufferedSeconds * (this.config.sampleRateHz ?? this.server.defaultSampleRateHz) * (this.config.encoding === 'f32le' ? 4 : 2);
+    if (this.waitingBytes + bytes > limitBytes) {
+      // Refused at once, not queued: memory stays bounded however fast the client sends.
+      this.fail(new BeamlineError(ERROR_CODES.LIMIT_EXCEEDED, `more than ${this.server.maxBufferedSeconds} s of audio waiting to be decoded: send audio no faster than real time, or wait for each reply`));
+      return;
+    }
+    this.waitingBytes += bytes;
     this.work = this.work
       .then(() => this.handle(data, isBinary))
       .then(() => {
         if (isBinary) this.server.metrics.replyLatency.observe((performance.now() - arrived) / 1000);
       })
-      .catch((error: unknown) => this.fail(error));
+      .catch((error: unknown) => this.fail(error))
+      .finally(() => (this.waitingBytes -= bytes));
   }
 
   private async handle(data: RawData, isBinary: boolean): Promise<void> {
@@ -306,6 +323,7 @@ export class AsrServer {
   readonly recognizerOptions: Omit<RecognizerOptions, 'streaming'>;
   readonly defaultSampleRateHz: number;
   readonly idleTimeoutMs: number;
+  readonly maxBufferedSeconds: number;
   readonly metrics: ServerMetrics;
   /** Where sessions decode: worker threads, or this thread when `workers` is 0. */
   readonly decoders: SessionDecoders;
@@ -324,6 +342,7 @@ export class AsrServer {
     this.models = new ModelCatalog(options.models, this.recognizerOptions);
     this.defaultSampleRateHz = options.defaultSampleRateHz ?? 8000;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+    this.maxBufferedSeconds = options.maxBufferedSeconds ?? 30;
     this.metrics = new ServerMetrics(this);
     const workers = options.workers ?? availableParallelism();
     this.decoders =

@@ -241,6 +241,22 @@ describe('AsrServer security and shutdown', () => {
     await server.close();
   });
 
+  it('closes a session that sends audio faster than it can be decoded, with its memory bounded', async () => {
+    const server = new AsrServer({ models: [await loadModel()], port: 0, workers: 0, maxBufferedSeconds: 1 });
+    const url = `ws://127.0.0.1:${await server.listen()}`;
+    const client = await LockStepClient.connect(`${url}/asr`);
+    client.post(JSON.stringify({ config: { sample_rate: 8000 } }));
+    // 20 s of audio at once, without waiting for replies, against a limit of 1 s waiting.
+    const half = Buffer.alloc(8000); // 0.5 s of 16-bit silence at 8 kHz
+    for (let i = 0; i < 40; i++) client.socket.send(half);
+    expect(await client.done()).toBe(1008);
+    expect(client.replies.some((reply) => (reply.error as { code?: string } | undefined)?.code === 'LIMIT_EXCEEDED')).toBe(true);
+    // The server goes on serving others.
+    const other = await LockStepClient.connect(`${url}/asr`);
+    expect((await streamFile(other, 'two-en-gb-8k.wav')).at(-1)!.text).toBe('two');
+    await server.close();
+  });
+
   it.each([0, 2])('on close, sends every open session its final and closes with 1001 (%i workers)', async (workers) => {
     const server = new AsrServer({ models: [await loadModel()], port: 0, workers });
     const url = `ws://127.0.0.1:${await server.listen()}`;
