@@ -20,6 +20,7 @@ interface ServeOptions {
   maxSessions: number;
   idleTimeout: number;
   maxBufferedSeconds: number;
+  maxPayload: number;
   sampleRate: number;
   workers?: number;
   demo: boolean;
@@ -40,6 +41,7 @@ export function serveCommand(): Command {
     .option('--allow-origin <origins>', 'comma-separated origins allowed to connect (browsers)', list)
     .option('--max-sessions <n>', 'audio sessions at once', positiveInteger('--max-sessions'), 200)
     .option('--idle-timeout <ms>', 'close a session after this long without a message', positiveInteger('--idle-timeout'), 60_000)
+    .option('--max-payload <bytes>', 'largest WebSocket message accepted (larger ones close the connection with 1009)', positiveInteger('--max-payload'), 1024 * 1024)
     .option('--max-buffered-seconds <s>', 'audio a session may have waiting to be decoded before it is closed as too fast', positiveInteger('--max-buffered-seconds'), 30)
     .option('--sample-rate <hz>', "clients' sample rate when their config names none", positiveInteger('--sample-rate'), 8000)
     .option('--workers <n>', 'decoding worker threads (default one per core; 0 decodes on the main thread)', (value: string) => (value === '0' ? 0 : positiveInteger('--workers')(value)))
@@ -57,6 +59,7 @@ export function serveCommand(): Command {
         maxSessions: options.maxSessions,
         idleTimeoutMs: options.idleTimeout,
         maxBufferedSeconds: options.maxBufferedSeconds,
+        maxPayloadBytes: options.maxPayload,
         defaultSampleRateHz: options.sampleRate,
         ...(options.workers !== undefined ? { workers: options.workers } : {}),
         log: ({ event, ...fields }) => logger.info(fields, String(event)),
