@@ -13,7 +13,8 @@
  *   npx tsx bench/pocketsphinx.ts [--fsdd DIR]
  *
  * Needs Debian's PocketSphinx: apt-get install pocketsphinx pocketsphinx-en-us pocketsphinx-testdata
- * (without it, this prints how to install it and measures nothing).
+ * (without it, this prints how to install it and measures nothing). Then the same in white noise
+ * and in babble at 20, 10 and 5 dB SNR, with a plot of WER against SNR (docs/images/noise-wer.svg).
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -25,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { promisify } from 'node:util';
 import wavefile from 'wavefile';
 import { fsddDirOrExplain } from '../cli/options.ts';
-import { PcmDecoder, RecognitionScorer, Resampler, readWavHeader, type RecognitionReport } from '../src/index.ts';
+import { PcmDecoder, RecognitionScorer, Resampler, readWavHeader, svgLinePlot, type RecognitionReport } from '../src/index.ts';
 import { fsddCorpus, FSDD_WORDS, type CorpusEntry } from '../streams/corpus.ts';
 
 const run = promisify(execFile);
@@ -51,17 +52,25 @@ const work = await mkdtemp(join(tmpdir(), 'beamline-vs-pocketsphinx-'));
 const test = await fsddCorpus(fsdd, { indices: [0, 4] });
 const tune = await fsddCorpus(fsdd, { indices: [5, 14] });
 
-/** Each recording as a plain 44-byte-header 16-bit WAV at 8 kHz and at 16 kHz (libsamplerate). */
+async function samplesOf(entry: CorpusEntry): Promise<Float32Array> {
+  const bytes = new Uint8Array(await readFile(entry.path));
+  const header = readWavHeader(bytes, entry.path);
+  if (header.sampleRateHz !== 8000) throw new Error(`${entry.path}: expected 8 kHz`);
+  return new PcmDecoder(header.layout).push(bytes.subarray(header.dataStart, header.dataEnd));
+}
+
 async function prepare(entries: readonly CorpusEntry[], name: string): Promise<{ dir8: string; dir16: string; ids: string[]; seconds: number }> {
+  return writeSet(await Promise.all(entries.map(samplesOf)), name);
+}
+
+/** Each recording (8 kHz) as a plain 44-byte-header 16-bit WAV at 8 kHz and at 16 kHz (libsamplerate). */
+async function writeSet(recordings: readonly Float32Array[], name: string): Promise<{ dir8: string; dir16: string; ids: string[]; seconds: number }> {
   const dir8 = await mkdtemp(join(work, `${name}-8k-`));
   const dir16 = await mkdtemp(join(work, `${name}-16k-`));
   const ids: string[] = [];
   let seconds = 0;
-  for (const [i, entry] of entries.entries()) {
-    const bytes = new Uint8Array(await readFile(entry.path));
-    const header = readWavHeader(bytes, entry.path);
-    const samples = new PcmDecoder(header.layout).push(bytes.subarray(header.dataStart, header.dataEnd));
-    const resampler = await Resampler.create({ inputRateHz: header.sampleRateHz, outputRateHz: 16000 });
+  for (const [i, samples] of recordings.entries()) {
+    const resampler = await Resampler.create({ inputRateHz: 8000, outputRateHz: 16000 });
     const head = resampler.push(samples);
     const tail = resampler.finish();
     resampler.release();
@@ -70,13 +79,13 @@ async function prepare(entries: readonly CorpusEntry[], name: string): Promise<{
     up.set(tail, head.length);
     const id = `u${String(i).padStart(4, '0')}`;
     ids.push(id);
-    seconds += samples.length / header.sampleRateHz;
+    seconds += samples.length / 8000;
     const write = (dir: string, rate: number, x: Float32Array): Promise<void> => {
       const wav = new WaveFile();
       wav.fromScratch(1, rate, '16', Int16Array.from(x, (v) => Math.max(-32768, Math.min(32767, Math.round(v * 32768)))));
       return writeFile(join(dir, `${id}.wav`), wav.toBuffer());
     };
-    await write(dir8, header.sampleRateHz, samples);
+    await write(dir8, 8000, samples);
     await write(dir16, 16000, up);
   }
   return { dir8, dir16, ids, seconds };
@@ -173,3 +182,59 @@ const row = (name: string, m: Measured): string => {
 for (const setup of SETUPS) console.log(row(`${setup.name}, -wip ${chosen.get(setup)}`, await pocketsphinx(setup, testData, test, chosen.get(setup)!)));
 console.log(row('beamline, shipped model (8 kHz)', ours));
 console.log('\nCPU and memory are whole processes: model loading and (for beamline) Node start-up included.');
+
+// --- Noise robustness ---------------------------------------------------------------------------
+/**
+ * The test split in noise at a given SNR (speech power over each whole recording): steady white
+ * noise, or babble — six other recordings of the training split (index 5–49, any speaker)
+ * looped and summed, a crowd of digit speakers talking at once.
+ */
+const testSamples = await Promise.all(test.map(samplesOf));
+const babbleSources = await Promise.all((await fsddCorpus(fsdd, { indices: [5, 49] })).filter((_, i) => i % 37 === 0).map(samplesOf));
+let seed = 12345;
+const uniform = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+const gaussian = (): number => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+
+function noisy(samples: Float32Array, kind: 'white' | 'babble', snrDb: number): Float32Array {
+  const noise = new Float32Array(samples.length);
+  if (kind === 'white') {
+    for (let i = 0; i < noise.length; i++) noise[i] = gaussian();
+  } else {
+    for (let talker = 0; talker < 6; talker++) {
+      const source = babbleSources[Math.floor(uniform() * babbleSources.length)];
+      const offset = Math.floor(uniform() * source.length);
+      for (let i = 0; i < noise.length; i++) noise[i] += source[(offset + i) % source.length];
+    }
+  }
+  const power = (x: Float32Array): number => x.reduce((sum, v) => sum + v * v, 0) / Math.max(1, x.length);
+  const gain = Math.sqrt(power(samples) / Math.max(1e-12, power(noise)) / 10 ** (snrDb / 10));
+  return samples.map((v, i) => v + gain * noise[i]);
+}
+
+const SNRS = [20, 10, 5];
+const curves = new Map<string, [number, number][]>();
+console.log('\nNoise robustness: WER % on the test split mixed with noise (same settings as above)\n');
+console.log(`| system | noise | clean | ${SNRS.map((snr) => `${snr} dB`).join(' | ')} |`);
+console.log(`| --- | --- | --- | ${SNRS.map(() => '---').join(' | ')} |`);
+const clean = new Map<string, number>([['beamline', ours.report.wordErrorRate]]);
+for (const setup of SETUPS) clean.set(setup.name, (await pocketsphinx(setup, testData, test, chosen.get(setup)!)).report.wordErrorRate);
+for (const kind of ['white', 'babble'] as const) {
+  const rows = new Map<string, number[]>();
+  for (const snr of SNRS) {
+    const data = await writeSet(testSamples.map((samples) => noisy(samples, kind, snr)), `${kind}-${snr}`);
+    const results: [string, Measured][] = [['beamline', await beamline(data, test)]];
+    for (const setup of SETUPS) results.push([setup.name, await pocketsphinx(setup, data, test, chosen.get(setup)!)]);
+    for (const [name, measured] of results) rows.set(name, [...(rows.get(name) ?? []), measured.report.wordErrorRate]);
+  }
+  for (const [name, wers] of rows) {
+    console.log(`| ${name} | ${kind} | ${clean.get(name)!.toFixed(1)} | ${wers.map((w) => w.toFixed(1)).join(' | ')} |`);
+    curves.set(`${name}, ${kind}`, [[40, clean.get(name)!], ...SNRS.map((snr, i) => [snr, wers[i]] as [number, number])]);
+  }
+}
+const plot = svgLinePlot(
+  [...curves].map(([name, points]) => ({ name, points })),
+  { title: 'WER against SNR on FSDD test split (clean plotted at 40 dB)', xLabel: 'SNR (dB)', yLabel: 'WER (%)', width: 760, height: 420 },
+);
+const plotPath = fileURLToPath(new URL('../docs/images/noise-wer.svg', import.meta.url));
+await writeFile(plotPath, plot);
+console.log(`\nPlot: docs/images/noise-wer.svg`);

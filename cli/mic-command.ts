@@ -10,7 +10,8 @@ import { Command } from 'commander';
 import { BeamlineError, ERROR_CODES, Recognizer, Resampler, type DecoderEvent } from '../src/index.ts';
 import { loadModel } from '../streams/model-file.ts';
 
-const CHILD = fileURLToPath(new URL('./microphone-child.js', import.meta.url));
+/** The capture process; tests put a stand-in that plays a file in its place (BEAMLINE_MIC_CAPTURE). */
+const CHILD = process.env.BEAMLINE_MIC_CAPTURE ?? fileURLToPath(new URL('./microphone-child.js', import.meta.url));
 /** How long the audio back end may take to answer before the microphone counts as unavailable. */
 const OPEN_TIMEOUT_MS = 10_000;
 

@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest';
 
 const bin = fileURLToPath(new URL('../../bin/beamline.js', import.meta.url));
 
-function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [bin, ...args], { timeout: 30_000, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
     });
   });
@@ -19,7 +19,7 @@ function run(...args: string[]): Promise<{ code: number; stdout: string; stderr:
 
 describe('beamline mic without a usable microphone', () => {
   it('exits 1 with one coded line: no hang, no stack trace, nothing from the audio libraries', async () => {
-    const { code, stdout, stderr } = await run('mic', '--device', 'no-such-device');
+    const { code, stdout, stderr } = await run(['mic', '--device', 'no-such-device']);
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toHaveLength(1);
@@ -28,7 +28,7 @@ describe('beamline mic without a usable microphone', () => {
   }, 40_000);
 
   it('lists the inputs, or says there are none, with nothing else', async () => {
-    const { code, stdout, stderr } = await run('mic', '--list-devices');
+    const { code, stdout, stderr } = await run(['mic', '--list-devices']);
     if (code === 0) {
       expect(stdout.trim().split('\n').every((line) => line.includes('\t'))).toBe(true); // id<TAB>label
     } else {
@@ -36,5 +36,18 @@ describe('beamline mic without a usable microphone', () => {
       expect(stdout).toBe('');
       expect(stderr).toMatch(/^beamline: AUDIO_DEVICE_UNAVAILABLE: [^\n]*\n$/);
     }
+  }, 40_000);
+});
+
+describe('beamline mic with a microphone', () => {
+  it('decodes what the capture process hears and prints each result with its times', async () => {
+    // The capture process replaced by one that plays a recording (48 kHz: resampled to the model's 8 kHz).
+    const { code, stdout, stderr } = await run(['mic'], {
+      BEAMLINE_MIC_CAPTURE: fileURLToPath(new URL('../clients/fake-microphone.js', import.meta.url)),
+      FAKE_MICROPHONE_WAV: fileURLToPath(new URL('../../demo/samples/three-one-four-noisy-48k.wav', import.meta.url)),
+    });
+    expect(code).toBe(0);
+    expect(stderr).toContain('Listening on fake microphone (48000 Hz)');
+    expect(stdout).toMatch(/^\[\d+\.\d{2}–\d+\.\d{2} s\] three one four\n$/);
   }, 40_000);
 });
