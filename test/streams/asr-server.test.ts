@@ -282,7 +282,7 @@ function pythonWithWebsockets(): string | undefined {
 const python = pythonWithWebsockets();
 
 describe('an independent client of the Vosk protocol (Python, websockets)', () => {
-  it.skipIf(python === undefined)('works unchanged: config, 0.2 s chunks each waiting for its reply, eof, the result', async () => {
+  it.skipIf(python === undefined)('works unchanged: config, 0.2 s chunks each waiting for its reply, eof, the result (needs python3 with websockets: apt-get install python3-websockets)', async () => {
     const server = new AsrServer({ models: [await loadModel()], port: 0 });
     const url = `ws://127.0.0.1:${await server.listen()}`;
     const client = fileURLToPath(new URL('../clients/vosk_protocol_client.py', import.meta.url));
@@ -295,9 +295,6 @@ describe('an independent client of the Vosk protocol (Python, websockets)', () =
     expect(replies.at(-1)!.text).toBe('seven');
     expect((replies.at(-1)!.result as { word: string; start: number; end: number; conf: number }[]).map((w) => w.word)).toEqual(['seven']);
   });
-  if (python === undefined) {
-    it.skip('needs python3 with the websockets package (apt-get install python3-websockets)', () => undefined);
-  }
 });
 
 describe('AsrServer model selection', () => {
