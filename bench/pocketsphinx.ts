@@ -120,13 +120,15 @@ await writeFile(enUsDict, cmudict.split('\n').filter((line) => FSDD_WORDS.includ
 
 interface SphinxSetup {
   readonly name: string;
+  /** For the plot's legend. */
+  readonly short: string;
   readonly hmm: string;
   readonly dict: string;
   readonly rate: 8000 | 16000;
 }
 const SETUPS: SphinxSetup[] = [
-  { name: 'PocketSphinx, US English model (16 kHz)', hmm: `${EN_US}/en-us`, dict: enUsDict, rate: 16000 },
-  { name: 'PocketSphinx, TIDIGITS model (8 kHz)', hmm: `${TIDIGITS}/hmm`, dict: `${TIDIGITS}/lm/tidigits.dic`, rate: 8000 },
+  { name: 'PocketSphinx, US English model (16 kHz)', short: 'PocketSphinx en-us', hmm: `${EN_US}/en-us`, dict: enUsDict, rate: 16000 },
+  { name: 'PocketSphinx, TIDIGITS model (8 kHz)', short: 'PocketSphinx TIDIGITS', hmm: `${TIDIGITS}/hmm`, dict: `${TIDIGITS}/lm/tidigits.dic`, rate: 8000 },
 ];
 
 async function pocketsphinx(setup: SphinxSetup, data: { dir8: string; dir16: string; ids: string[] }, entries: readonly CorpusEntry[], wip: number): Promise<Measured> {
@@ -228,7 +230,8 @@ for (const kind of ['white', 'babble'] as const) {
   }
   for (const [name, wers] of rows) {
     console.log(`| ${name} | ${kind} | ${clean.get(name)!.toFixed(1)} | ${wers.map((w) => w.toFixed(1)).join(' | ')} |`);
-    curves.set(`${name}, ${kind}`, [[40, clean.get(name)!], ...SNRS.map((snr, i) => [snr, wers[i]] as [number, number])]);
+    const short = SETUPS.find((setup) => setup.name === name)?.short ?? name;
+    curves.set(`${short}, ${kind}`, [[40, clean.get(name)!], ...SNRS.map((snr, i) => [snr, wers[i]] as [number, number])]);
   }
 }
 const plot = svgLinePlot(
