@@ -11,6 +11,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import wavefile from 'wavefile';
 import { evaluate } from '../cli/eval-command.ts';
@@ -22,6 +23,7 @@ import {
   Recognizer,
   concatBlocks,
   readWavHeader,
+  svgLinePlot,
   type DecoderStats,
   type DiagonalGmm,
   type FinalHypothesis,
@@ -84,8 +86,8 @@ interface StageTimes {
 }
 
 /** Times each stage on the recordings (each read from disk), keeping each file's fastest of `rounds`. */
-async function speed(beam: number, paths: readonly string[], rounds: number): Promise<StageTimes> {
-  const recognizer = new Recognizer(model, { decoder: { beam, partials: false } });
+async function speed(beam: number, paths: readonly string[], rounds: number, maxActive = 1000): Promise<StageTimes> {
+  const recognizer = new Recognizer(model, { decoder: { beam, maxActive, wordEndBeam: Math.min(80, beam), partials: false } });
   const times: StageTimes = { fileMs: 0, featureMs: 0, decodeMs: 0, searchOnlyMs: 0, audioSec: 0, frames: 0, tokens: 0, evaluations: 0 };
   for (const path of paths) {
     let best = { fileMs: Infinity, featureMs: Infinity, decodeMs: Infinity, searchOnlyMs: Infinity };
@@ -186,25 +188,49 @@ if (sections.has('beam')) {
 console.log('\nBeam against accuracy on the FSDD test split (isolated digits, digit loop, batch):\n');
 console.log('| beam | max active | WER % | S | D | I | tokens/frame | scoring + search RTF |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+const beamCurve: [number, number][] = [];
+const maxActiveCurve: [number, number][] = [];
+let defaultPoint: [number, number] | undefined;
 for (const [beam, maxActive] of [
   [Infinity, Infinity],
+  [200, 1000],
   [160, 1000],
   [120, 1000],
   [100, 1000],
   [80, 1000],
   [60, 1000],
+  [40, 1000],
+  [120, 30],
   [120, 15],
+  [120, 8],
 ] as const) {
   const recognizer = new Recognizer(model, { decoder: { beam, maxActive, wordEndBeam: Math.min(80, beam), partials: false } });
   const { report } = await evaluate(recognizer, entries, true);
-  const timing = Number.isFinite(beam) ? await speed(beam, testPaths, 2) : undefined;
+  const timing = Number.isFinite(beam) ? await speed(beam, testPaths, 2, maxActive) : undefined;
   const tokens = timing ? (timing.tokens / timing.frames).toFixed(1) : '-';
   const searchRtf = timing ? (timing.decodeMs / 1000 / timing.audioSec).toFixed(4) : '-';
   const { substitutions, deletions, insertions } = report.counts;
+  if (timing) (maxActive === 1000 ? beamCurve : maxActiveCurve).push([timing.decodeMs / 1000 / timing.audioSec, report.wordErrorRate]);
+  if (timing && beam === 120 && maxActive === 1000) {
+    defaultPoint = [timing.decodeMs / 1000 / timing.audioSec, report.wordErrorRate];
+    maxActiveCurve.push(defaultPoint);
+  }
   console.log(
     `| ${Number.isFinite(beam) ? beam : 'none'} | ${Number.isFinite(maxActive) ? maxActive : 'none'} | ${report.wordErrorRate.toFixed(2)} | ${substitutions} | ${deletions} | ${insertions} | ${tokens} | ${searchRtf} |`,
   );
 }
+await writeFile(
+  fileURLToPath(new URL('../docs/images/beam-tradeoff.svg', import.meta.url)),
+  svgLinePlot(
+    [
+      { name: 'beam 200…40', points: [...beamCurve].sort((a, b) => a[0] - b[0]) },
+      { name: 'max-active 1000…8', points: [...maxActiveCurve].sort((a, b) => a[0] - b[0]) },
+      { name: 'default', points: defaultPoint ? [defaultPoint] : [] },
+    ],
+    { title: 'Accuracy against speed on the FSDD test split', xLabel: 'scoring + search real-time factor', yLabel: 'WER (%)', width: 640, height: 380 },
+  ),
+);
+console.log('\nPlot: docs/images/beam-tradeoff.svg');
 
 }
 
