@@ -55,8 +55,10 @@ export interface TrainOptions {
   seed: number;
   /** Add espeak-ng voices (female, child-like, other accents) to the training data. */
   syntheticVoices: boolean;
-  /** Extra copies of the FSDD (or transcript) recordings in steady white noise at these SNRs (dB), the noise running on before and after. */
-  /** One noisy copy of each recording per level. */
+  /**
+   * Extra copies of the FSDD (or transcript) recordings in steady white noise, one per level: an
+   * SNR in dB, or a range each copy draws its SNR from; the noise runs on before and after.
+   */
   noiseCopies: SnrLevel[];
   /** Strings of 3–7 of one speaker's recordings joined with noisy pauses, added as connected-speech utterances. 0: none. */
   connected?: number;
@@ -179,7 +181,7 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
       for (const level of options.noiseCopies) {
         const snrDb = typeof level === 'number' ? level : level[0] + random.next() * (level[1] - level[0]);
         const audio = withNoise(samples, options.sampleRate, random, { ...DEFAULT_NOISE_COPY, snrDb });
-        utterances.push({ id: `${entry.path} (SNR ${snrDb} dB)`, words: entry.words, features: computeFeatures(audio, config) });
+        utterances.push({ id: `${entry.path} (SNR ${snrDb.toFixed(1)} dB)`, words: entry.words, features: computeFeatures(audio, config) });
       }
     }
     bar?.increment();
