@@ -8,10 +8,7 @@
  * The training form (weights, means, variances) is kept beside the scoring form so models can
  * be saved, re-estimated and split.
  */
-import { LOG_2PI, LOG_ZERO } from '../math/log-space.ts';
-
-/** e^−37 < 2^−53: a component this far below the best adds nothing to the mixture in double precision. */
-const NEGLIGIBLE_LOG_RATIO = 37;
+import { LOG_2PI, LOG_ZERO, NEGLIGIBLE_LOG_RATIO, logSumExpBelowMax } from '../math/log-space.ts';
 
 export interface DiagonalGmmParameters {
   /** Component weights, summing to 1. Length K. */
@@ -124,14 +121,7 @@ export class DiagonalGmm {
       if (score > max) max = score;
     }
     if (max === LOG_ZERO) return LOG_ZERO;
-    // Terms below e^−37 cannot change a sum ≥ 1 in double precision: skipping their exp (the
-    // usual case for all but one or two components) changes no result.
-    let sum = 0;
-    for (let k = 0; k < this.components; k++) {
-      const difference = scores[k] - max;
-      if (difference > -NEGLIGIBLE_LOG_RATIO) sum += Math.exp(difference);
-    }
-    return sum === 1 ? max : max + Math.log(sum);
+    return logSumExpBelowMax(scores, this.components, max);
   }
 
   toParameters(): { weights: number[]; means: number[]; variances: number[] } {

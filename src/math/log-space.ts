@@ -24,5 +24,22 @@ export function logSumExp(values: ArrayLike<number>, from = 0, count = values.le
   return max + Math.log(sum);
 }
 
+/** e^−37 < 2^−53: a term this far below the largest adds nothing to a sum ≥ 1 in double precision. */
+export const NEGLIGIBLE_LOG_RATIO = 37;
+
+/**
+ * log Σ e^values[k] over values[0, count) when their largest, `max`, is known (and finite):
+ * terms more than NEGLIGIBLE_LOG_RATIO below it are skipped, their exp being unable to change
+ * the sum. Mixture scoring calls this for every GMM, where all but one or two components are such.
+ */
+export function logSumExpBelowMax(values: ArrayLike<number>, count: number, max: number): number {
+  let sum = 0;
+  for (let k = 0; k < count; k++) {
+    const difference = values[k] - max;
+    if (difference > -NEGLIGIBLE_LOG_RATIO) sum += Math.exp(difference);
+  }
+  return sum === 1 ? max : max + Math.log(sum);
+}
+
 /** log(2π), used by every Gaussian normaliser. */
 export const LOG_2PI = Math.log(2 * Math.PI);

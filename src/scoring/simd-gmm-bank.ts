@@ -3,19 +3,17 @@
  * is copied once into the kernel's memory in single precision, laid out for four-lane loads; per
  * frame the features are copied in (39 numbers) and each mixture the search asks for costs one
  * call that returns its components' scores. The log-sum-exp over components is done here in
- * double precision, skipping components more than 37 below the best as DiagonalGmm does.
+ * double precision, by the same function as DiagonalGmm's.
  *
  * One bank (module instance and memory) serves every scorer of the same mixture list, so a
  * server's many sessions share one copy of the parameters; each scorer reloads its own frame
  * when another scorer has used the bank since.
  */
 import type { DiagonalGmm } from '../acoustic/diagonal-gmm.ts';
-import { LOG_ZERO } from '../math/log-space.ts';
+import { LOG_ZERO, logSumExpBelowMax } from '../math/log-space.ts';
 import type { GmmScorer } from './gmm-scorer.ts';
 import { GMM_KERNEL_WASM } from './gmm-kernel-wasm.ts';
 
-/** e^−37 < 2^−53: such a component cannot change a mixture's log-likelihood in double precision. */
-const NEGLIGIBLE_LOG_RATIO = 37;
 const WASM_PAGE_BYTES = 65536;
 /** Sizes of the kernel's static buffers (wasm/gmm-kernel.ts): 1024 bytes of f32 features, 2048 of f64 component scores. */
 const MAX_DIM = 256;
@@ -145,12 +143,6 @@ export class SimdGmmScorer implements GmmScorer {
     const components = bank.components[index];
     const best = bank.scoreComponents(bank.offsets[index], components, bank.blocks);
     if (components === 1 || best === LOG_ZERO) return best;
-    const scores = bank.componentScores;
-    let sum = 0;
-    for (let k = 0; k < components; k++) {
-      const difference = scores[k] - best;
-      if (difference > -NEGLIGIBLE_LOG_RATIO) sum += Math.exp(difference);
-    }
-    return sum === 1 ? best : best + Math.log(sum);
+    return logSumExpBelowMax(bank.componentScores, components, best);
   }
 }
