@@ -142,8 +142,10 @@ export class InPageTransport implements Transport {
     this.send({ type: 'audio', samples }, [samples.buffer]);
   }
 
-  stop(): Promise<void> {
-    return this.request({ type: 'stop' }, 'stopped');
+  /** The last final, then the worker ends: each run has a worker of its own. */
+  async stop(): Promise<void> {
+    await this.request({ type: 'stop' }, 'stopped');
+    this.worker.terminate();
   }
 
   private request(message: ToWorker, answer: FromWorker['type']): Promise<void> {
