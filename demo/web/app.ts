@@ -50,6 +50,9 @@ function transportFor(): Transport {
   if (mode() === 'browser') return new InPageTransport(`/models/${encodeURIComponent(modelName)}.json`, listener);
   const url = new URL('/asr', location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  // A server started with --token: open the page as /?token=… and the socket passes it on.
+  const token = new URLSearchParams(location.search).get('token');
+  if (token) url.searchParams.set('token', token);
   return new ServerTransport(url.href, modelName, listener);
 }
 
