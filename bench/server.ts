@@ -52,6 +52,20 @@ function processFigures(pid: number): { cpuSeconds: number; rssMiB: number } {
   return { cpuSeconds: ticks / 100, rssMiB: rss ? Number(rss[1]) / 1024 : NaN };
 }
 
+/**
+ * The server's own measure (its `beamline_subscriber_latency_seconds` histogram): from an audio
+ * message arriving at the server to the partial or final it caused being sent to the subscriber,
+ * free of the load this process's clients put on the same cores. Returns the histogram bucket
+ * that holds the 99th percentile, and the share of messages within 100 ms.
+ */
+function subscriberLatencyFromMetrics(metrics: string): { p99Bound: string; within100: number } {
+  const buckets = [...metrics.matchAll(/^beamline_subscriber_latency_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)].map((m) => ({ le: m[1], count: Number(m[2]) }));
+  const total = buckets.find((bucket) => bucket.le === '+Inf')?.count ?? 0;
+  const bound = buckets.find((bucket) => bucket.count >= 0.99 * total)?.le ?? '+Inf';
+  const within = buckets.find((bucket) => bucket.le === '0.1')?.count ?? 0;
+  return { p99Bound: bound === '+Inf' ? '∞' : String(Math.round(Number(bound) * 1000)), within100: total > 0 ? (100 * within) / total : NaN };
+}
+
 async function startServer(): Promise<{ port: number; stop: () => Promise<void>; pid: number }> {
   const bin = fileURLToPath(new URL('../bin/beamline.js', import.meta.url));
   const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--workers', values.workers, '--max-sessions', '1000'], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -84,12 +98,16 @@ async function run(streams: number): Promise<void> {
   // When each session's chunks were sent: sendTimes.get(session)[k] for the chunk ending at (k + 1) × 0.2 s.
   const sendTimes = new Map<string, number[]>();
   const subscriberLatency: number[] = [];
+  /** The same after the first 5 s, once every client has connected and opened its session. */
+  const steadySubscriberLatency: number[] = [];
   subscriber.on('message', (data) => {
     subscriberEvents++;
     const event = JSON.parse(String(data)) as { type: string; session: string; audio_time?: number };
     if ((event.type !== 'partial' && event.type !== 'final') || event.audio_time === undefined) return;
     const sent = sendTimes.get(event.session)?.[Math.round(event.audio_time / 0.2) - 1];
-    if (sent !== undefined) subscriberLatency.push(performance.now() - sent);
+    if (sent === undefined) return;
+    subscriberLatency.push(performance.now() - sent);
+    if (sent - started > 5000) steadySubscriberLatency.push(performance.now() - sent);
   });
   const before = processFigures(server.pid);
   const replyLatency: { at: number; ms: number }[] = [];
@@ -124,6 +142,7 @@ async function run(streams: number): Promise<void> {
   });
   await Promise.all(clients);
   const after = processFigures(server.pid);
+  const serverSide = subscriberLatencyFromMetrics(await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text());
   subscriber.close();
   await server.stop();
   const all = replyLatency.map((r) => r.ms);
@@ -132,14 +151,15 @@ async function run(streams: number): Promise<void> {
   const cpu = (after.cpuSeconds - before.cpuSeconds) / ((performance.now() - started) / 1000);
   console.log(
     `| ${streams} | ${percentile(all, 50).toFixed(1)} | ${percentile(all, 99).toFixed(1)} | ` +
-      `${percentile(subscriberLatency, 50).toFixed(1)} | ${percentile(subscriberLatency, 99).toFixed(1)} | ${subscriberEvents} | ` +
+      `${percentile(subscriberLatency, 50).toFixed(1)} | ${percentile(subscriberLatency, 99).toFixed(1)} | ${percentile(steadySubscriberLatency, 99).toFixed(1)} | ` +
+      `≤ ${serverSide.p99Bound} | ${serverSide.within100.toFixed(1)}% | ${subscriberEvents} | ` +
       `${percentile(early, 99).toFixed(1)} → ${percentile(late, 99).toFixed(1)} | ${(100 * cpu).toFixed(0)}% | ${after.rssMiB.toFixed(0)} MiB (${((after.rssMiB - before.rssMiB) / streams).toFixed(2)} MiB/stream) |`,
   );
 }
 
 console.log(`Concurrent real-time streams, ${seconds} s each, 0.2 s chunks of 8 kHz PCM, server with ${values.workers} decoding workers, ${new Date().toISOString().slice(0, 10)}\n`);
 console.log(
-  '| streams | reply p50 ms | reply p99 ms | subscriber p50 ms | subscriber p99 ms | events to the subscriber | reply p99, first 5 s → last 5 s | server CPU (of one core) | server RSS (per stream) |',
+  '| streams | reply p50 ms | reply p99 ms | subscriber p50 ms | subscriber p99 ms | subscriber p99 after 5 s | server-side subscriber p99 ms | server-side within 100 ms | events to the subscriber | reply p99, first 5 s → last 5 s | server CPU (of one core) | server RSS (per stream) |',
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const streams of values.streams.split(',').map(Number)) await run(streams);

@@ -97,6 +97,12 @@ class ServerMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  readonly subscriberLatency = new Histogram({
+    name: 'beamline_subscriber_latency_seconds',
+    help: 'From an audio message arriving to a partial or final it caused being sent to a subscriber',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
 
   constructor(server: { readonly sessionCount: number; readonly subscriberCount: number }) {
     const registry = this.registry;
@@ -133,21 +139,26 @@ export interface SubscriberSocket {
  * one and finals are never dropped. Over `limit` waiting messages the subscriber is closed.
  */
 export class SubscriberQueue {
-  private readonly queue: { session: string; kind: string; text: string }[] = [];
+  private readonly queue: { session: string; kind: string; text: string; causedAt: number | undefined }[] = [];
   constructor(
     readonly socket: SubscriberSocket,
     readonly sessionFilter: string | undefined,
     private readonly limit: number,
+    /** Told, for each message sent that an audio message caused, the milliseconds since that audio arrived. */
+    private readonly onSent: (milliseconds: number) => void = () => undefined,
   ) {}
 
-  /** Queues a message; a newer partial replaces an unsent one of the same session; finals are never dropped. */
-  offer(session: string, kind: string, text: string): void {
+  /**
+   * Queues a message; a newer partial replaces an unsent one of the same session; finals are
+   * never dropped. `causedAt` is when the audio message that caused it arrived (performance.now()).
+   */
+  offer(session: string, kind: string, text: string, causedAt?: number): void {
     if (this.sessionFilter !== undefined && this.sessionFilter !== session) return;
     if (kind === 'partial') {
       const stale = this.queue.findIndex((entry) => entry.kind === 'partial' && entry.session === session);
       if (stale >= 0) this.queue.splice(stale, 1);
     }
-    this.queue.push({ session, kind, text });
+    this.queue.push({ session, kind, text, causedAt });
     this.flush();
   }
 
@@ -158,7 +169,9 @@ export class SubscriberQueue {
 
   flush(): void {
     while (this.queue.length > 0 && this.socket.readyState === this.socket.OPEN && this.socket.bufferedAmount < SUBSCRIBER_HIGH_WATER_BYTES) {
-      this.socket.send(this.queue.shift()!.text);
+      const { text, causedAt } = this.queue.shift()!;
+      this.socket.send(text);
+      if (causedAt !== undefined) this.onSent(performance.now() - causedAt);
     }
     if (this.queue.length > this.limit && this.socket.readyState === this.socket.OPEN) {
       this.socket.send(JSON.stringify(errorReply(ERROR_CODES.LIMIT_EXCEEDED, `subscriber too slow: more than ${this.limit} messages waiting`)));
@@ -206,7 +219,7 @@ class AudioSession {
     }
     this.waitingBytes += bytes;
     this.work = this.work
-      .then(() => this.handle(data, isBinary))
+      .then(() => this.handle(data, isBinary, arrived))
       .then(() => {
         if (isBinary) this.server.metrics.replyLatency.observe((performance.now() - arrived) / 1000);
       })
@@ -214,7 +227,7 @@ class AudioSession {
       .finally(() => (this.waitingBytes -= bytes));
   }
 
-  private async handle(data: RawData, isBinary: boolean): Promise<void> {
+  private async handle(data: RawData, isBinary: boolean, arrived: number): Promise<void> {
     if (this.ended) throw new BeamlineError(ERROR_CODES.PROTOCOL_ORDER, 'the session has ended (eof): open a new connection');
     const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     const decoders = this.server.decoders;
@@ -243,7 +256,7 @@ class AudioSession {
     this.server.metrics.decodeSeconds.inc(chunk.decodeSeconds);
     this.server.metrics.audioSeconds.inc(chunk.audioSeconds);
     this.audioSeconds += chunk.audioSeconds;
-    const finals = this.finals(chunk.events);
+    const finals = this.finals(chunk.events, arrived);
     const reply = finals.length > 0 ? resultReply(finals, this.context) : partialReply(this.lastPartial, this.context);
     if (this.config.searchStats === true) reply.active_tokens = Math.round(chunk.activeTokensPerFrame * 10) / 10;
     this.reply(reply);
@@ -257,7 +270,7 @@ class AudioSession {
   }
 
   /** Remembers the latest partial, publishes every event, returns the finals. */
-  private finals(events: readonly DecoderEvent[]): FinalHypothesis[] {
+  private finals(events: readonly DecoderEvent[], causedAt?: number): FinalHypothesis[] {
     const finals: FinalHypothesis[] = [];
     for (const event of events) {
       if (event.type === 'partial') this.lastPartial = event;
@@ -265,7 +278,7 @@ class AudioSession {
         finals.push(event);
         this.lastPartial = undefined;
       }
-      this.server.publish(this.id, event, this.context, this.audioSeconds);
+      this.server.publish(this.id, event, this.context, this.audioSeconds, causedAt);
     }
     return finals;
   }
@@ -434,14 +447,14 @@ export class AsrServer {
   }
 
   /** Sends an event to the subscribers, with `audio_time`: the seconds of the session's audio received when it was made. */
-  publish(session: string, event: DecoderEvent, context: ReplyContext, audioSeconds: number): void {
+  publish(session: string, event: DecoderEvent, context: ReplyContext, audioSeconds: number, causedAt?: number): void {
     if (this.subscribers.size === 0) return;
     const audio_time = Math.round(audioSeconds * 1000) / 1000;
     const body =
       event.type === 'partial'
         ? { type: 'partial', ...partialReply(event, context), audio_time }
         : { type: 'final', ...resultReply([event], { ...context, words: true }), audio_time };
-    this.broadcast(session, event.type, body);
+    this.broadcast(session, event.type, body, causedAt);
   }
 
   sessionEnded(id: string): void {
@@ -452,9 +465,9 @@ export class AsrServer {
   }
 
   /** Stringified once for every subscriber. */
-  private broadcast(session: string, kind: string, body: Record<string, unknown>): void {
+  private broadcast(session: string, kind: string, body: Record<string, unknown>, causedAt?: number): void {
     const text = JSON.stringify(body);
-    for (const subscriber of this.subscribers) subscriber.offer(session, kind, text);
+    for (const subscriber of this.subscribers) subscriber.offer(session, kind, text, causedAt);
   }
 
   private refusal(request: IncomingMessage): { status: number; text: string; code: string; message: string } | undefined {
@@ -482,7 +495,9 @@ export class AsrServer {
   private accept(socket: WebSocket, request: IncomingMessage): void {
     const url = new URL(request.url ?? '/', 'http://x');
     if (url.pathname === '/subscribe') {
-      const subscriber = new SubscriberQueue(socket, url.searchParams.get('session') ?? undefined, this.options.subscriberQueueLimit ?? 1000);
+      const subscriber = new SubscriberQueue(socket, url.searchParams.get('session') ?? undefined, this.options.subscriberQueueLimit ?? 1000, (ms) =>
+        this.metrics.subscriberLatency.observe(ms / 1000),
+      );
       this.subscribers.add(subscriber);
       socket.on('error', (error) => this.logEntry({ event: 'subscriber-error', message: error.message }));
       socket.on('close', () => this.subscribers.delete(subscriber));

@@ -39,6 +39,17 @@ async function answer(request: WorkerRequest): Promise<WorkerResponse['result']>
   }
 }
 
+// Warm-up before the first client: two seconds of quiet noise through a whole session (default
+// rate, so the resampler too if it is needed) compile the hot paths, which otherwise run cold
+// for the first sessions, and slowly when many open at once.
+{
+  let seed = 1;
+  const pcm = new Int16Array(2 * defaultSampleRateHz).map(() => ((seed = (seed * 1103515245 + 12345) >>> 0) % 200) - 100);
+  await decoders.open('warm-up', {});
+  for (let i = 0; i < pcm.length; i += defaultSampleRateHz / 10) await decoders.push('warm-up', new Uint8Array(pcm.buffer, 2 * i, defaultSampleRateHz / 5));
+  await decoders.finish('warm-up');
+  decoders.release('warm-up');
+}
 parentPort!.postMessage({ ready: true });
 parentPort!.on('message', (request: WorkerRequest) => {
   answer(request).then(

@@ -222,6 +222,7 @@ describe('AsrServer (real sockets on loopback)', () => {
     expect(metrics).toMatch(/^beamline_audio_seconds_total [1-9]/m); // the earlier tests' audio
     expect(metrics).toMatch(/^beamline_real_time_factor 0\.\d+/m);
     expect(metrics).toMatch(/^beamline_reply_latency_seconds_bucket\{le="0\.1"\} \d+$/m);
+    expect(metrics).toMatch(/^beamline_subscriber_latency_seconds_count [1-9]/m); // the first test's subscriber
     const socket = new WebSocket(`${url}/nowhere`);
     const status = await new Promise<number>((resolve) => socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0)));
     expect(status).toBe(404);
