@@ -5,7 +5,7 @@
  * markers explains the method and reads the figures; each generated block starts with the
  * command, the date and the machine.
  *
- *   npm run bench                       # all of them, about 50 minutes on the 2-core machine
+ *   npm run bench                       # all of them, about 30 minutes on the 2-core machine
  *   npm run bench -- --only latency,pocketsphinx
  *
  * Speed benchmarks run pinned to one core (taskset, where installed); nothing else should run
