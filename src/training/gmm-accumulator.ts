@@ -8,6 +8,9 @@ import { DiagonalGmm } from '../acoustic/diagonal-gmm.ts';
 import { FullGmm } from '../acoustic/full-gmm.ts';
 import { LOG_ZERO } from '../math/log-space.ts';
 
+/** A component's share of a point below this changes no statistic visibly; most components of most points get one. */
+const NEGLIGIBLE_SHARE = 1e-10;
+
 /** Numeric degeneracies met while estimating: counted, never thrown. */
 export interface EstimationStats {
   /** Variance entries raised to the floor. */
@@ -65,8 +68,8 @@ abstract class GmmAccumulatorBase {
     for (let k = 0; k < components; k++) sum += Math.exp(posteriors[k] - max);
     const logLikelihood = max + Math.log(sum);
     for (let k = 0; k < components; k++) {
-      const share = weight * Math.exp(posteriors[k] - logLikelihood);
-      if (share > 0) this.addToComponent(k, x, offset, share);
+      const share = Math.exp(posteriors[k] - logLikelihood);
+      if (share > NEGLIGIBLE_SHARE) this.addToComponent(k, x, offset, weight * share);
     }
     this.logLikelihood += weight * logLikelihood;
     this.totalWeight += weight;
