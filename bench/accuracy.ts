@@ -8,7 +8,7 @@
  * it also scores a synthetic set of female voices (no such voice is in FSDD) to show what
  * augmentation does for unseen voices.
  *
- *   npx tsx bench/accuracy.ts [--fsdd DIR] [--mixtures 4] [--vtlp 0.9,1.1] [--pad-silence 0.3] [--synthetic-voices] [--noise-copies 15,40] [--skip-loso]
+ *   npx tsx bench/accuracy.ts [--fsdd DIR] [--mixtures 4] [--vtlp 0.9,1.1] [--pad-silence 0.3] [--synthetic-voices] [--noise-copies 15,40] [--accented-voices] [--clipped-copies 1] [--noise-only 500] [--skip-loso]
  */
 import { parseArgs } from 'node:util';
 import { evaluate } from '../cli/eval-command.ts';
@@ -28,6 +28,9 @@ const { values } = parseArgs({
     'pad-silence': { type: 'string', default: '0' },
     'synthetic-voices': { type: 'boolean', default: false },
     'noise-copies': { type: 'string', default: '' },
+    'clipped-copies': { type: 'string', default: '0' },
+    'accented-voices': { type: 'boolean', default: false },
+    'noise-only': { type: 'string', default: '0' },
   },
 });
 const fsdd = fsddDirOrExplain(values.fsdd);
@@ -48,6 +51,9 @@ const base: TrainOptions = {
   padSilence: Number(values['pad-silence']),
   syntheticVoices: values['synthetic-voices'],
   noiseCopies: values['noise-copies'] ? snrLevels('--noise-copies')(values['noise-copies']) : [],
+  clippedCopies: Number(values['clipped-copies']),
+  accentedVoices: values['accented-voices'],
+  noiseOnly: Number(values['noise-only']),
   seed: 1,
   quiet: true,
 };
@@ -57,7 +63,7 @@ const wer = (report: RecognitionReport): string =>
   `${report.wordErrorRate.toFixed(1)}% (S ${report.counts.substitutions}, D ${report.counts.deletions}, I ${report.counts.insertions})`;
 console.log(
   `Digit accuracy by the online decoder: ${base.mixtures} Gaussians per state, VTLP warps ${vtlp.length ? vtlp.join(', ') : 'none'}, ` +
-    `silence padding up to ${base.padSilence} s, noisy copies at ${base.noiseCopies.map(formatSnrLevel).join(', ') || 'no'} dB SNR, synthetic voices ${base.syntheticVoices ? 'on' : 'off'}, ${new Date().toISOString().slice(0, 10)}`,
+    `silence padding up to ${base.padSilence} s, noisy copies at ${base.noiseCopies.map(formatSnrLevel).join(', ') || 'no'} dB SNR, synthetic voices ${base.syntheticVoices ? 'on' : 'off'}, foreign-accented voices ${base.accentedVoices ? 'on' : 'off'}, edge-clipped copies ${base.clippedCopies}, noise-only utterances ${base.noiseOnly}, ${new Date().toISOString().slice(0, 10)}`,
 );
 
 const full = await train(base);

@@ -14,6 +14,8 @@ import {
   computeFeatures,
   concatBlocks,
   padWithSilence,
+  clipQuietEdges,
+  noiseOnly,
   withNoise,
   joinWithNoisyPauses,
   DEFAULT_NOISE_COPY,
@@ -23,6 +25,7 @@ import {
   wholeWordTopology,
   type CmnMode,
   type FrontEndConfig,
+  type FrontEndOverrides,
   type PassReport,
   type SpeechModel,
   type TrainingPass,
@@ -30,7 +33,7 @@ import {
 } from '../src/index.ts';
 import { fileSamples, fsddCorpus, transcriptsCorpus, type CorpusEntry } from '../streams/corpus.ts';
 import { DEFAULT_MODEL_PATH, saveModel } from '../streams/model-file.ts';
-import { FLITE_TRAINING_VOICES, fliteAvailable, synthesiseFliteVoices, synthesiseVoices, TRAINING_VOICES } from '../streams/synthetic-voices.ts';
+import { ACCENTED_TRAINING_VOICES, FLITE_TRAINING_VOICES, fliteAvailable, synthesiseFliteVoices, synthesiseVoices, TRAINING_VOICES } from '../streams/synthetic-voices.ts';
 import { evaluate } from './eval-command.ts';
 import { formatSnrLevel, fsddDirOrExplain, indexRange, list, nonNegativeInteger, numberList, positiveInteger, snrLevels, type SnrLevel } from './options.ts';
 
@@ -65,6 +68,16 @@ export interface TrainOptions {
   /** FSDD indices to measure the trained model on, recorded in its provenance (e.g. [0, 4]). */
   testIndices?: [number, number];
   quiet?: boolean;
+  /** Front-end settings beyond the sample rate and CMN mode (experiments; the defaults otherwise). */
+  frontEnd?: FrontEndOverrides;
+  /** Add espeak-ng voices of other languages reading respelled digits (foreign accents). */
+  accentedVoices?: boolean;
+  /** Copies of every recording (recorded and synthetic) with its quiet edges clipped off. 0: none. */
+  clippedCopies?: number;
+  /** Utterances of noise alone (no words), of random length, level and colour. 0: none. */
+  noiseOnly?: number;
+  /** Variance floor as a fraction of the global variance (HmmTrainer's default otherwise). */
+  varianceFloorFraction?: number;
 }
 
 /** Passes: `iterations` Viterbi passes at 1, 2, 4, … up to `mixtures` components, then Baum-Welch. */
@@ -139,23 +152,34 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
         indices: options.indices,
       });
   const realRecordings = entries.length;
+  const vocabulary = [...new Set(entries.flatMap((entry) => entry.words))];
   if (options.syntheticVoices) {
-    const voices = await synthesiseVoices([...new Set(entries.flatMap((entry) => entry.words))], TRAINING_VOICES, options.seed);
+    const voices = await synthesiseVoices(vocabulary, TRAINING_VOICES, options.seed);
     log(`added ${voices.length} espeak-ng recordings (${TRAINING_VOICES.voices.length} accents × ${TRAINING_VOICES.variants.join('/')} variants)`);
     entries.push(...voices);
     if (await fliteAvailable()) {
-      const flite = await synthesiseFliteVoices([...new Set(entries.flatMap((entry) => entry.words))], FLITE_TRAINING_VOICES, options.seed);
+      const flite = await synthesiseFliteVoices(vocabulary, FLITE_TRAINING_VOICES, options.seed);
       log(`added ${flite.length} flite recordings (voices ${FLITE_TRAINING_VOICES.voices.join(', ')})`);
       entries.push(...flite);
     } else {
       log('flite is not installed (apt-get install flite): training without its voices');
     }
   }
-  const config = frontEndConfig({ frames: { sampleRateHz: options.sampleRate }, cmn: { mode: options.cmn } });
+  if (options.accentedVoices) {
+    const accented = await synthesiseVoices(vocabulary, ACCENTED_TRAINING_VOICES, options.seed);
+    log(`added ${accented.length} foreign-accented espeak-ng recordings (${ACCENTED_TRAINING_VOICES.voices.join(', ')} voices reading respelled digits)`);
+    entries.push(...accented);
+  }
+  const config = frontEndConfig({
+    ...options.frontEnd,
+    frames: { ...options.frontEnd?.frames, sampleRateHz: options.sampleRate },
+    cmn: { ...options.frontEnd?.cmn, mode: options.cmn },
+  });
   const warps = [1, ...options.vtlp.filter((w) => w !== 1)];
   const copies = warps.length > 1 ? ` × ${warps.length} (VTLP warps ${warps.join(', ')}) = ${entries.length * warps.length} utterances` : '';
   const noisy = options.noiseCopies.length > 0 ? `, plus ${realRecordings * options.noiseCopies.length} noisy copies (SNR ${options.noiseCopies.map(formatSnrLevel).join(', ')} dB)` : '';
-  log(`training on ${entries.length} recordings${copies}${noisy}`);
+  const clipped = (options.clippedCopies ?? 0) > 0 ? `, plus ${entries.length * options.clippedCopies!} edge-clipped copies` : '';
+  log(`training on ${entries.length} recordings${copies}${noisy}${clipped}`);
 
   const bar = options.quiet ? undefined : new cliProgress.SingleBar({ format: 'features |{bar}| {value}/{total} files  {eta}s left', stream: process.stderr }, cliProgress.Presets.shades_classic);
   bar?.start(entries.length, 0);
@@ -170,6 +194,9 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
     for (const warp of warps) {
       const audio = options.padSilence > 0 ? padWithSilence(samples, options.sampleRate, random, padding) : samples;
       utterances.push({ id: entry.path, words: entry.words, features: computeFeatures(audio, config, { vtlpWarp: warp }) });
+    }
+    for (let copy = 0; copy < (options.clippedCopies ?? 0); copy++) {
+      utterances.push({ id: `${entry.path} (edges clipped)`, words: entry.words, features: computeFeatures(clipQuietEdges(samples, options.sampleRate, random), config) });
     }
     // Recorded speech only: the synthetic voices are clean by nature and already many.
     if (index < realRecordings) {
@@ -187,6 +214,10 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
     bar?.increment();
   }
   bar?.stop();
+  for (let n = 0; n < (options.noiseOnly ?? 0); n++) {
+    utterances.push({ id: `noise only ${n}`, words: [], features: computeFeatures(noiseOnly(options.sampleRate, random), config) });
+  }
+  if ((options.noiseOnly ?? 0) > 0) log(`added ${options.noiseOnly} utterances of noise alone`);
   if ((options.connected ?? 0) > 0) {
     const speakers = [...bySpeaker.values()];
     for (let n = 0; n < options.connected!; n++) {
@@ -201,7 +232,12 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
 
   const topology = wholeWordTopology(phoneCountsFor(entries), { statesPerPhone: options.statesPerPhone });
   const passes = passSchedule(options.mixtures, options.iterations, options.baumWelch);
-  const trainer = new HmmTrainer(topology, utterances, { passes });
+  const trainer = new HmmTrainer(topology, utterances, {
+    passes,
+    // The SIMD kernel's scores are within 1e-3 of the exact ones: the same training curve to seven digits, a third faster.
+    scoring: 'simd',
+    ...(options.varianceFloorFraction !== undefined ? { varianceFloorFraction: options.varianceFloorFraction } : {}),
+  });
   trainer.train((report) => {
     log(
       `pass ${String(report.pass).padStart(2)} ${report.method.padEnd(15)} ${String(report.components).padStart(2)} components  ` +
@@ -229,7 +265,7 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
       command: `beamline ${process.argv.slice(2).join(' ')}`.trim(),
       date: new Date().toISOString().slice(0, 10),
       accuracy: {},
-      notes: `VTLP warps ${warps.join(', ')} (1: none); silence padding up to ${options.padSilence} s per end; noisy copies at SNR ${options.noiseCopies.map(formatSnrLevel).join(', ') || 'none'} dB; ${options.connected ?? 0} connected strings; ${passes.length} passes after the equal-length alignment; trained in ${seconds.toFixed(0)} s on one core`,
+      notes: `VTLP warps ${warps.join(', ')} (1: none); silence padding up to ${options.padSilence} s per end; noisy copies at SNR ${options.noiseCopies.map(formatSnrLevel).join(', ') || 'none'} dB; ${options.connected ?? 0} connected strings; ${options.clippedCopies ?? 0} edge-clipped copies per recording; ${options.noiseOnly ?? 0} noise-only utterances; foreign-accented voices ${options.accentedVoices ? 'on' : 'off'}; ${passes.length} passes after the equal-length alignment; trained in ${seconds.toFixed(0)} s on one core`,
     },
   };
   if (options.testIndices !== undefined && options.transcripts === undefined) {
@@ -276,6 +312,14 @@ export function trainCommand(): Command {
         .argParser(snrLevels('--noise-copies'))
         .default([], 'none'),
     )
+    .option('--accented-voices', 'add espeak-ng voices of other languages (French, German, Spanish, Hindi, …) reading the digits respelled in their language: foreign accents')
+    .option(
+      '--clipped-copies <n>',
+      'add n copies of every recording with its quiet edges cut off 6–30 dB below its peak, as energy-based trimming does (a word without its weak onset or coda)',
+      nonNegativeInteger('--clipped-copies'),
+      0,
+    )
+    .option('--noise-only <n>', 'add n utterances of steady noise alone (0.3–2 s, −70 to −20 dBFS, white to low-pass), labelled with no words, for the silence model', nonNegativeInteger('--noise-only'), 0)
     .option('--connected <n>', "add n connected-speech utterances: 3–7 of one speaker's recordings joined with pauses, in noise at 15–60 dB SNR", nonNegativeInteger('--connected'), 0)
     .option('--seed <n>', 'seed of the augmentation', nonNegativeInteger('--seed'), 1)
     .option('--test-indices <range>', 'measure the model on these FSDD indices and record it in the provenance (e.g. 0-4)', indexRange)

@@ -63,7 +63,23 @@ export {
 } from './training/hmm-training.ts';
 export { RecognitionScorer, alignWords, countErrors, formatReport, type AlignedPair, type RecognitionReport } from './eval/word-alignment.ts';
 export { svgLinePlot, type PlotSeries } from './eval/svg-line-plot.ts';
-export { DEFAULT_NOISE_COPY, DEFAULT_SILENCE_PADDING, padWithSilence, withNoise, joinWithNoisyPauses, DEFAULT_CONNECTED_SPEECH, type ConnectedSpeech, type NoiseCopy, type SilencePadding } from './training/augment.ts';
+export {
+  DEFAULT_NOISE_COPY,
+  DEFAULT_SILENCE_PADDING,
+  DEFAULT_EDGE_CLIPPING,
+  padWithSilence,
+  withNoise,
+  joinWithNoisyPauses,
+  clipQuietEdges,
+  noiseOnly,
+  DEFAULT_NOISE_ONLY,
+  type NoiseOnly,
+  DEFAULT_CONNECTED_SPEECH,
+  type ConnectedSpeech,
+  type EdgeClipping,
+  type NoiseCopy,
+  type SilencePadding,
+} from './training/augment.ts';
 export {
   EPSILON,
   GrammarBuilder,

@@ -26,6 +26,12 @@ export interface SyntheticVoiceSet {
   /** Pitch range (espeak-ng 0–99) and speed range (words per minute) drawn from. */
   readonly pitch: readonly [number, number];
   readonly speed: readonly [number, number];
+  /**
+   * What each voice reads for a word, where that is not the word itself: respellings in the
+   * voice's own language, so it speaks the English word with that language's accent. A voice
+   * with respellings speaks only the words they cover.
+   */
+  readonly respellings?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** Voices for training: several English accents, male and female variants. */
@@ -35,6 +41,34 @@ export const TRAINING_VOICES: SyntheticVoiceSet = {
   takes: 2,
   pitch: [35, 95],
   speed: [130, 190],
+};
+
+/**
+ * The digits as speakers of other languages say them: each language's espeak-ng voice reads
+ * the English word respelled in that language's orthography (th as s or t, the language's own
+ * r and vowels), which gives the accents FSDD's few speakers and the English voices lack.
+ * Checked with `espeak-ng -v LANG -x`: French "sri" is [sr'i], German "sicks" [z'Iks].
+ */
+export const ACCENTED_DIGITS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  fr: { zero: 'ziro', one: 'ouane', two: 'tou', three: 'sri', four: 'for', five: 'faïve', six: 'sixe', seven: 'sévène', eight: 'eïte', nine: 'naïne' },
+  de: { zero: 'siro', one: 'wann', two: 'tu', three: 'sri', four: 'for', five: 'feif', six: 'sicks', seven: 'sewen', eight: 'ejt', nine: 'nein' },
+  es: { zero: 'siro', one: 'uan', two: 'tu', three: 'tri', four: 'for', five: 'faif', six: 'siks', seven: 'seven', eight: 'eit', nine: 'nain' },
+  it: { zero: 'ziro', one: 'uan', two: 'tu', three: 'tri', four: 'for', five: 'faiv', six: 'siks', seven: 'seven', eight: 'eit', nine: 'nain' },
+  'pt-br': { zero: 'ziro', one: 'uan', two: 'tu', three: 'tri', four: 'fór', five: 'faive', six: 'siks', seven: 'séven', eight: 'eit', nine: 'naine' },
+  nl: { zero: 'ziroo', one: 'wan', two: 'toe', three: 'trie', four: 'for', five: 'fajf', six: 'siks', seven: 'seven', eight: 'eet', nine: 'najn' },
+  pl: { zero: 'ziro', one: 'łan', two: 'tu', three: 'tri', four: 'for', five: 'fajw', six: 'siks', seven: 'sewen', eight: 'ejt', nine: 'najn' },
+  ru: { zero: 'зиро', one: 'уан', two: 'ту', three: 'сри', four: 'фор', five: 'файв', six: 'сикс', seven: 'севен', eight: 'эйт', nine: 'найн' },
+  hi: { zero: 'ज़ीरो', one: 'वन', two: 'टू', three: 'थ्री', four: 'फ़ोर', five: 'फ़ाइव', six: 'सिक्स', seven: 'सेवन', eight: 'एट', nine: 'नाइन' },
+};
+
+/** Foreign-accented voices for training: one take per language, variant and word. */
+export const ACCENTED_TRAINING_VOICES: SyntheticVoiceSet = {
+  voices: Object.keys(ACCENTED_DIGITS),
+  variants: ['m1', 'm3', 'm5', 'm7', 'f1', 'f3', 'f5'],
+  takes: 1,
+  pitch: [35, 95],
+  speed: [130, 190],
+  respellings: ACCENTED_DIGITS,
 };
 
 /** Voices for measuring only: variants never used in training. */
@@ -113,10 +147,13 @@ export async function synthesiseVoices(words: readonly string[], set: SyntheticV
     for (const variant of set.variants) {
       for (let take = 0; take < set.takes; take++) {
         for (const word of words) {
+          const respellings = set.respellings?.[voice];
+          const text = respellings === undefined ? word : respellings[word];
+          if (text === undefined) continue;
           const pitch = Math.round(set.pitch[0] + random.next() * (set.pitch[1] - set.pitch[0]));
           const speed = Math.round(set.speed[0] + random.next() * (set.speed[1] - set.speed[0]));
           const path = join(dir, `${word}-${voice}-${variant}-${take}.wav`);
-          jobs.push(run('espeak-ng', ['-v', `${voice}+${variant}`, '-p', String(pitch), '-s', String(speed), '-w', path, word]));
+          jobs.push(run('espeak-ng', ['-v', `${voice}+${variant}`, '-p', String(pitch), '-s', String(speed), '-w', path, text]));
           entries.push({ path, words: [word], speaker: `espeak ${voice}+${variant}` });
         }
       }

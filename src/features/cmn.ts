@@ -5,6 +5,9 @@
  * - 'utterance': subtract the mean of the utterance's speech frames (those within
  *   `speechRangeDb` of its loudest), so silence at the edges does not shift it. Needs all of
  *   it: push() holds frames back and finish() returns them all (latency: the whole utterance).
+ *   An utterance whose loudness varies by less than NO_SPEECH_RANGE_DB holds no speech (steady
+ *   noise, a pause cut off on its own): its own mean would make the noise look like average
+ *   speech, so it gets the prior mean instead, where there is one, and stays quiet.
  * - 'live': subtract a running mean, as PocketSphinx's live CMN does. The running sum starts as
  *   the model's prior mean weighted as `priorWeightFrames` frames, so the first short utterance
  *   of a stream is normalised well; every frame is normalised with the mean of the frames before
@@ -46,6 +49,8 @@ const HIGH_WATER_RATIO = 1.6;
 /** How fast the live mode's loudest level sinks, and the frame rate it assumes (10 ms frames). */
 const LIVE_LEVEL_DECAY_DB_PER_SEC = 2;
 const FRAMES_PER_SEC = 100;
+/** Utterance mode: below this range of frame loudness (dB) an utterance has no speech in it. */
+export const NO_SPEECH_RANGE_DB = 6;
 
 export function validateCmnConfig(value: unknown, owner = 'cmn'): CmnConfig {
   const config = checkObject(owner, value);
@@ -63,6 +68,9 @@ export class CmnStage {
   /** 0 for 'live' and 'none'; the utterance mode holds everything until finish (Infinity). */
   readonly latencyFrames: number;
   private readonly prior: Float64Array;
+  private readonly hasPrior: boolean;
+  /** c0 per dB of frame energy; 0 when unknown. */
+  private readonly c0PerDb: number;
   private readonly sum: Float64Array;
   private count = 0;
   private held: FrameBlock[] = [];
@@ -89,6 +97,8 @@ export class CmnStage {
       );
     }
     this.prior = Float64Array.from(priorMean ?? new Float64Array(width));
+    this.hasPrior = priorMean !== undefined;
+    this.c0PerDb = c0PerDb;
     this.sum = new Float64Array(width);
     this.c0Range = c0PerDb > 0 ? this.config.speechRangeDb * c0PerDb : Number.POSITIVE_INFINITY;
     this.c0DecayPerFrame = (LIVE_LEVEL_DECAY_DB_PER_SEC / FRAMES_PER_SEC) * c0PerDb;
@@ -122,8 +132,19 @@ export class CmnStage {
     const all = concatBlocks(this.held, this.width);
     this.held = [];
     let loudest = Number.NEGATIVE_INFINITY;
-    for (let f = 0; f < all.count; f++) loudest = Math.max(loudest, all.data[f * this.width]);
-    const threshold = loudest - this.c0Range;
+    let quietest = Number.POSITIVE_INFINITY;
+    for (let f = 0; f < all.count; f++) {
+      loudest = Math.max(loudest, all.data[f * this.width]);
+      quietest = Math.min(quietest, all.data[f * this.width]);
+    }
+    const noSpeech = this.hasPrior && this.c0PerDb > 0 && all.count > 0 && loudest - quietest < NO_SPEECH_RANGE_DB * this.c0PerDb;
+    const mean = noSpeech ? Float64Array.from(this.prior) : this.speechMean(all, loudest - this.c0Range);
+    for (let f = 0; f < all.count; f++) for (let d = 0; d < this.width; d++) all.data[f * this.width + d] -= mean[d];
+    return all;
+  }
+
+  /** Mean of the frames whose c0 is at or above `threshold`. */
+  private speechMean(all: FrameBlock, threshold: number): Float64Array {
     const mean = new Float64Array(this.width);
     let counted = 0;
     for (let f = 0; f < all.count; f++) {
@@ -132,8 +153,7 @@ export class CmnStage {
       for (let d = 0; d < this.width; d++) mean[d] += all.data[f * this.width + d];
     }
     for (let d = 0; d < this.width; d++) mean[d] /= Math.max(1, counted);
-    for (let f = 0; f < all.count; f++) for (let d = 0; d < this.width; d++) all.data[f * this.width + d] -= mean[d];
-    return all;
+    return mean;
   }
 
   /** Starts a new stream. The live mode keeps its running mean: the channel is the same. */

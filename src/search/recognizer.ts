@@ -158,7 +158,7 @@ export class RecognitionSession {
     if (from < 0 || count <= 0) return first;
     const config = this.recognizer.frontEnd;
     const cepstra: FrameBlock = { data: this.kept.slice(from * width, (from + count) * width), count, width, firstFrame: 0 };
-    const cmn = new CmnStage(width, { ...config.cmn, mode: 'utterance' }, undefined, c0PerDb(config));
+    const cmn = new CmnStage(width, { ...config.cmn, mode: 'utterance' }, this.recognizer.model.cmnPriorMean, c0PerDb(config));
     cmn.push(cepstra);
     const deltas = new DeltaStage(width, config.deltas);
     const features = concatBlocks([deltas.push(cmn.finish()), deltas.finish()], deltas.width);

@@ -93,3 +93,73 @@ export function joinWithNoisyPauses(parts: readonly Float32Array[], sampleRateHz
   for (let i = 0; i < out.length; i++) out[i] += amplitude * random.normal();
   return out;
 }
+
+export interface EdgeClipping {
+  /** How far below the loudest 10 ms frame the cut-off may lie, dB; each end draws uniformly from it. */
+  readonly belowPeakDb: readonly [number, number];
+}
+
+export const DEFAULT_EDGE_CLIPPING: EdgeClipping = { belowPeakDb: [6, 30] };
+
+/**
+ * The samples with their quiet edges cut off, as an energy-based trimmer does: everything
+ * before the first and after the last 10 ms frame within a random depth of the loudest frame.
+ * Recordings cut this way lose a word's weak onset and coda (the /s/ of "six", the /t/ of
+ * "two"), and FSDD's own recordings are often cut so: trained on such copies, the models
+ * still know a word without them.
+ */
+export function clipQuietEdges(samples: Float32Array, sampleRateHz: number, random: SeededRandom, clipping: EdgeClipping = DEFAULT_EDGE_CLIPPING): Float32Array {
+  const frame = Math.max(1, Math.round(sampleRateHz / 100));
+  const frames = Math.floor(samples.length / frame);
+  if (frames < 2) return samples;
+  const energyDb = new Float64Array(frames);
+  let peak = -Infinity;
+  for (let f = 0; f < frames; f++) {
+    let power = 0;
+    for (let i = f * frame; i < (f + 1) * frame; i++) power += samples[i] * samples[i];
+    energyDb[f] = 10 * Math.log10(power / frame + 1e-12);
+    peak = Math.max(peak, energyDb[f]);
+  }
+  const [low, high] = clipping.belowPeakDb;
+  const startThreshold = peak - (low + random.next() * (high - low));
+  const endThreshold = peak - (low + random.next() * (high - low));
+  let first = 0;
+  while (energyDb[first] < startThreshold) first++;
+  let last = frames - 1;
+  while (energyDb[last] < endThreshold) last--;
+  return samples.slice(first * frame, last === frames - 1 ? samples.length : (last + 1) * frame);
+}
+
+export interface NoiseOnly {
+  /** Shortest and longest stretch, seconds. */
+  readonly seconds: readonly [number, number];
+  /** Quietest and loudest level, dBFS RMS. */
+  readonly levelDb: readonly [number, number];
+  /** Largest coefficient of the one-pole low-pass that colours the noise (0: white; towards 1: ever darker). */
+  readonly maxColour: number;
+}
+
+export const DEFAULT_NOISE_ONLY: NoiseOnly = { seconds: [0.3, 2], levelDb: [-70, -20], maxColour: 0.95 };
+
+/**
+ * A stretch of steady noise with no speech in it, of random length, level and colour (white to
+ * low-pass). Normalised on its own, as a pause the endpointer cuts off or a file with no speech
+ * is, noise looks like nothing FSDD's words show; trained on such stretches as utterances
+ * without words, the silence model claims them instead of the word that fits noise best.
+ */
+export function noiseOnly(sampleRateHz: number, random: SeededRandom, options: NoiseOnly = DEFAULT_NOISE_ONLY): Float32Array {
+  const [shortest, longest] = options.seconds;
+  const out = new Float32Array(Math.floor((shortest + random.next() * (longest - shortest)) * sampleRateHz));
+  const colour = random.next() * options.maxColour;
+  let previous = 0;
+  let power = 0;
+  for (let i = 0; i < out.length; i++) {
+    previous = colour * previous + random.normal();
+    out[i] = previous;
+    power += previous * previous;
+  }
+  const [low, high] = options.levelDb;
+  const scale = 10 ** ((low + random.next() * (high - low)) / 20) / Math.sqrt(power / Math.max(1, out.length) || 1);
+  for (let i = 0; i < out.length; i++) out[i] *= scale;
+  return out;
+}

@@ -18,6 +18,7 @@ import { setSelfLoop, spell, type Lexicon, type UnitHmm } from '../graph/unit-hm
 import { unitStateBases } from '../io/speech-model.ts';
 import { LOG_ZERO } from '../math/log-space.ts';
 import { emissionScores } from '../scoring/emission-matrix.ts';
+import type { GmmScoringKind } from '../scoring/gmm-scorer.ts';
 import { viterbiAlign } from '../search/viterbi-alignment.ts';
 import { forwardBackward } from './forward-backward.ts';
 import { DiagonalGmmAccumulator, splitGmm, type EstimationStats } from './gmm-accumulator.ts';
@@ -48,6 +49,8 @@ export interface HmmTrainingOptions {
   readonly selfLoopRange?: readonly [number, number];
   /** Baum-Welch: frame-state occupancies below this are skipped (they add nothing visible). Default 1e-4. */
   readonly occupancyThreshold?: number;
+  /** How the alignments score frames: 'exact' (default, double precision) or the faster 'simd' kernel. */
+  readonly scoring?: GmmScoringKind;
 }
 
 export interface PassReport {
@@ -113,6 +116,7 @@ export class HmmTrainer {
       varianceFloorFraction: 0.01,
       selfLoopRange: [0.05, 0.95],
       occupancyThreshold: 1e-4,
+      scoring: 'exact',
       ...options,
     };
     if (utterances.length === 0) throw new BeamlineError(ERROR_CODES.DATA_INVALID, 'training needs at least one utterance');
@@ -166,6 +170,8 @@ export class HmmTrainer {
     for (const { utterance, graph, wordStates } of this.prepared) {
       const T = utterance.features.count;
       const N = wordStates.length;
+      // Utterances without words (noise only) teach the silence model, which this step leaves out.
+      if (N === 0) continue;
       if (T < N) {
         skipped++;
         continue;
@@ -192,7 +198,7 @@ export class HmmTrainer {
     let skipped = 0;
     for (const { utterance, graph } of this.prepared) {
       const T = utterance.features.count;
-      const scores = emissionScores(graph, utterance.features, this.gmms);
+      const scores = emissionScores(graph, utterance.features, this.gmms, this.options.scoring);
       const S = graph.stateCount;
       if (method === 'viterbi') {
         const alignment = viterbiAlign(graph, scores, T);

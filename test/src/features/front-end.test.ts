@@ -195,6 +195,26 @@ describe('CmnStage', () => {
     expect(out.data[50 * 2 + 1]).toBeCloseTo(-3 - 7, 0);
   });
 
+  it('per utterance: an utterance of steady loudness (no speech) gets the prior mean, not its own', () => {
+    // c0 per dB = 10: c0 varies by ±2 (0.4 dB in all), under NO_SPEECH_RANGE_DB.
+    const steady = noisyFrames(60, [-200, 3], 5);
+    const withPrior = new CmnStage(2, { mode: 'utterance' }, [100, 7], 10);
+    withPrior.push(steady);
+    const out = withPrior.finish();
+    for (let t = 0; t < out.count; t++) expect(out.data[t * 2]).toBeCloseTo(steady.data[t * 2] - 100, 3);
+    // Without a prior there is nothing better than its own mean; with speech in it, its own mean.
+    const withoutPrior = new CmnStage(2, { mode: 'utterance' }, undefined, 10);
+    withoutPrior.push(steady);
+    expect(Math.abs(withoutPrior.finish().data[0] - (steady.data[0] + 200))).toBeLessThan(3);
+    const speech = new CmnStage(2, { mode: 'utterance' }, [100, 7], 10);
+    speech.push(noisyFrames(30, [-200, 3], 6));
+    speech.push(noisyFrames(30, [-100, 3], 7)); // 10 dB louder: speech
+    const mixed = speech.finish();
+    let mean = 0;
+    for (let t = 0; t < mixed.count; t++) mean += mixed.data[t * 2];
+    expect(Math.abs(mean / mixed.count)).toBeLessThan(1e-3);
+  });
+
   it('live: the running mean converges to the batch mean of the stream', () => {
     const stage = new CmnStage(2, { mode: 'live' }, [0, 0]);
     const frames = noisyFrames(3000, [10, -5], 2);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../../src/math/random.ts';
-import { joinWithNoisyPauses, padWithSilence } from '../../../src/training/augment.ts';
+import { clipQuietEdges, joinWithNoisyPauses, noiseOnly, padWithSilence } from '../../../src/training/augment.ts';
 
 describe('padWithSilence', () => {
   it('keeps the samples intact between quiet noise of bounded length and level', () => {
@@ -39,5 +39,60 @@ describe('joinWithNoisyPauses', () => {
       expect(10 * Math.log10(speechPower / noisePower)).toBeGreaterThan(28);
       expect(10 * Math.log10(speechPower / noisePower)).toBeLessThan(32);
     }
+  });
+});
+
+describe('clipQuietEdges', () => {
+  // 8 kHz: 50 ms of a tone 40 dB down, 200 ms at full level, 100 ms 20 dB down.
+  const tone = (ms: number, db: number, from: number): number[] =>
+    Array.from({ length: ms * 8 }, (_, i) => 10 ** (db / 20) * Math.sin((2 * Math.PI * 440 * (from + i)) / 8000));
+  const samples = Float32Array.from([...tone(50, -40, 0), ...tone(200, 0, 400), ...tone(100, -20, 2000)]);
+
+  it('cuts each edge where the 10 ms energy first comes within the drawn depth of the peak', () => {
+    // Depth 10 dB: both quieter parts go.
+    expect(clipQuietEdges(samples, 8000, new SeededRandom(1), { belowPeakDb: [10, 10] })).toEqual(samples.slice(400, 2000));
+    // Depth 30 dB: the −20 dB tail stays, the −40 dB onset goes.
+    expect(clipQuietEdges(samples, 8000, new SeededRandom(1), { belowPeakDb: [30, 30] })).toEqual(samples.slice(400));
+    // Depth 50 dB: nothing goes.
+    expect(clipQuietEdges(samples, 8000, new SeededRandom(1), { belowPeakDb: [50, 50] })).toEqual(samples);
+  });
+
+  it('always keeps the loudest frame, and only ever cuts whole edges', () => {
+    for (let seed = 1; seed <= 30; seed++) {
+      const out = clipQuietEdges(samples, 8000, new SeededRandom(seed));
+      const start = [...samples].findIndex((_, i) => samples[i] === out[0] && samples.subarray(i, i + out.length).every((v, j) => v === out[j]));
+      expect(start).toBeGreaterThanOrEqual(0);
+      expect(start).toBeLessThanOrEqual(400);
+      expect(start + out.length).toBeGreaterThanOrEqual(2000);
+    }
+  });
+});
+
+describe('noiseOnly', () => {
+  it('is a stretch of the drawn length at a level within the drawn range, white to low-pass', () => {
+    const options = { seconds: [0.5, 1] as const, levelDb: [-60, -30] as const, maxColour: 0.95 };
+    const tilts: number[] = [];
+    for (let seed = 1; seed <= 30; seed++) {
+      const out = noiseOnly(8000, new SeededRandom(seed), options);
+      expect(out.length).toBeGreaterThanOrEqual(4000);
+      expect(out.length).toBeLessThanOrEqual(8000);
+      let power = 0;
+      let lag = 0;
+      for (let i = 0; i < out.length; i++) {
+        power += out[i] * out[i];
+        if (i > 0) lag += out[i] * out[i - 1];
+      }
+      const levelDb = 10 * Math.log10(power / out.length);
+      expect(levelDb).toBeGreaterThan(-60.01);
+      expect(levelDb).toBeLessThan(-29.99);
+      tilts.push(lag / power);
+    }
+    // Lag-one correlation: near 0 for white noise, towards 1 for the darkest.
+    expect(Math.min(...tilts)).toBeLessThan(0.2);
+    expect(Math.max(...tilts)).toBeGreaterThan(0.7);
+  });
+
+  it('is reproducible from its seed', () => {
+    expect(noiseOnly(8000, new SeededRandom(9))).toEqual(noiseOnly(8000, new SeededRandom(9)));
   });
 });

@@ -120,6 +120,22 @@ describe('HmmTrainer (embedded training from transcripts without time marks)', (
     expect(reports[1].skippedUtterances).toBe(1);
   });
 
+  it('trains the silence model on utterances without words (noise alone)', () => {
+    // Silence frames only: without them the silence state sees just the short edges of utterances.
+    const random = new SeededRandom(6);
+    const noise: TrainingUtterance[] = Array.from({ length: 30 }, (_, i) => {
+      const frames = Array.from({ length: 20 }, () => [-4 + 0.7 * random.normal(), -4 + 0.7 * random.normal()]).flat();
+      return { id: `noise${i}`, words: [], features: { data: Float32Array.from(frames), count: 20, width: 2, firstFrame: 0 } };
+    });
+    const passes = Array.from({ length: 4 }, () => ({ components: 1, method: 'viterbi' as const }));
+    const trainer = new HmmTrainer(topology(), [...corpus(60, 8), ...noise], { passes: [...passes, { components: 1, method: 'baum-welch' }] });
+    const reports = trainer.train();
+    expect(reports.every((report) => report.skippedUtterances === 0)).toBe(true);
+    const silence = trainer.gmms[6];
+    expect(Math.abs(silence.means[0] + 4)).toBeLessThan(0.2);
+    expect(Math.abs(silence.means[1] + 4)).toBeLessThan(0.2);
+  });
+
   it('rejects a transcript word the lexicon does not know', () => {
     const bad: TrainingUtterance = { id: 'x', words: ['abc'], features: { data: new Float32Array(20), count: 10, width: 2, firstFrame: 0 } };
     expect(() => new HmmTrainer(topology(), [bad], { passes: [] })).toThrow(expect.objectContaining({ code: 'UNKNOWN_WORD' }));
