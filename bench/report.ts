@@ -5,11 +5,11 @@
  * markers explains the method and reads the figures; each generated block starts with the
  * command, the date and the machine.
  *
- *   npm run bench                       # all of them, about 30 minutes on the 2-core machine
- *   npm run bench -- --only latency,pocketsphinx
+ *   npm run bench                       # all of them, about 35 minutes on the 2-core machine
+ *   npm run bench -- --only latency,pocketsphinx [--core 0]
  *
- * Speed benchmarks run pinned to one core (taskset, where installed); nothing else should run
- * meanwhile.
+ * Speed benchmarks run pinned to one core (taskset, where installed; core 1 unless --core says
+ * otherwise); nothing else should run on that core meanwhile.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -52,15 +52,18 @@ export function replaceBlock(doc: string, id: string, content: string): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { only: { type: 'string' } } });
+  // --core: the core speed benchmarks are pinned to (default 1), so two runs can share a machine.
+  const { values } = parseArgs({ options: { only: { type: 'string' }, core: { type: 'string', default: '1' } } });
+  const core = values.core;
+  if (!/^\d+$/.test(core)) throw new Error(`--core must be a core number; got ${core}`);
   const only = values.only?.split(',').filter(Boolean);
   const unknown = only?.filter((id) => !BENCHES.some((bench) => bench.id === id)) ?? [];
   if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; there are ${BENCHES.map((b) => b.id).join(', ')}`);
   const pin = spawnSync('taskset', ['--version']).status === 0;
   for (const bench of BENCHES.filter((b) => only === undefined || only.includes(b.id))) {
     const tsx = fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url));
-    const [command, ...args] = bench.pinned && pin ? ['taskset', '-c', '1', process.execPath, tsx, ...bench.args] : [process.execPath, tsx, ...bench.args];
-    const shown = `${bench.pinned && pin ? 'taskset -c 1 ' : ''}npx tsx ${bench.args.join(' ')}`;
+    const [command, ...args] = bench.pinned && pin ? ['taskset', '-c', core, process.execPath, tsx, ...bench.args] : [process.execPath, tsx, ...bench.args];
+    const shown = `${bench.pinned && pin ? `taskset -c ${core} ` : ''}npx tsx ${bench.args.join(' ')}`;
     process.stderr.write(`running ${shown}\n`);
     const started = Date.now();
     const { stdout } = await promisify(execFile)(command, args, { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
