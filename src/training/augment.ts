@@ -145,7 +145,9 @@ export const DEFAULT_NOISE_ONLY: NoiseOnly = { seconds: [0.3, 2], levelDb: [-70,
  * A stretch of steady noise with no speech in it, of random length, level and colour (white to
  * low-pass). Normalised on its own, as a pause the endpointer cuts off or a file with no speech
  * is, noise looks like nothing FSDD's words show; trained on such stretches as utterances
- * without words, the silence model claims them instead of the word that fits noise best.
+ * without words, the silence model claims them instead of the word that fits noise best. Off in
+ * the shipped recipe: with them the live pass heard words in quiet pauses (docs/BENCHMARKS.md);
+ * per-utterance CMN's no-speech rule (features/cmn.ts) handles noise-only stretches instead.
  */
 export function noiseOnly(sampleRateHz: number, random: SeededRandom, options: NoiseOnly = DEFAULT_NOISE_ONLY): Float32Array {
   const [shortest, longest] = options.seconds;
