@@ -351,7 +351,9 @@ export class AsrServer {
 
   constructor(options: AsrServerOptions) {
     this.options = options;
-    this.recognizerOptions = options.recognizer ?? {};
+    // One reply per audio message: the partial at the end of each message is all anyone sees.
+    const recognizer = options.recognizer ?? {};
+    this.recognizerOptions = { ...recognizer, decoder: { partialsEvery: 'push', ...recognizer.decoder } };
     this.models = new ModelCatalog(options.models, this.recognizerOptions);
     this.defaultSampleRateHz = options.defaultSampleRateHz ?? 8000;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;

@@ -25,7 +25,7 @@
  * flattens them, as lattice posteriors use an acoustic scale).
  */
 import type { DiagonalGmm } from '../acoustic/diagonal-gmm.ts';
-import { checkInteger, checkKnownFields, checkLimit, checkNumber, checkObject } from '../config.ts';
+import { checkChoice, checkInteger, checkKnownFields, checkLimit, checkNumber, checkObject } from '../config.ts';
 import { BeamlineError, ERROR_CODES } from '../errors.ts';
 import type { FrameBlock } from '../frames/frame-block.ts';
 import { type DecodingGraph, NO_WORD, SILENCE_WORD } from '../graph/decoding-graph.ts';
@@ -50,10 +50,19 @@ export interface DecoderConfig {
   readonly nBest: number;
   /** Emit partial hypotheses. Default true. */
   readonly partials: boolean;
+  /**
+   * When the partial is looked at: after every 'frame' (default), or once at the end of each
+   * 'push'. A server that answers each audio message with one partial needs no more than 'push',
+   * which saves a traceback per frame and the events no one would see before the next.
+   */
+  readonly partialsEvery: PartialsEvery;
   /** How GMMs are scored: 'simd' (default; the WebAssembly SIMD kernel, single-precision sums, about five times faster) or 'exact' (double precision; the reference). 'simd' falls back to 'exact' where WebAssembly SIMD is missing. */
   readonly scoring: GmmScoringKind;
   readonly endpoint: EndpointConfig;
 }
+
+export const PARTIALS_EVERY = ['frame', 'push'] as const;
+export type PartialsEvery = (typeof PARTIALS_EVERY)[number];
 
 export const DEFAULT_DECODER_CONFIG: DecoderConfig = {
   beam: 120,
@@ -63,6 +72,7 @@ export const DEFAULT_DECODER_CONFIG: DecoderConfig = {
   confidenceScale: 0.03,
   nBest: 0,
   partials: true,
+  partialsEvery: 'frame',
   scoring: 'simd',
   endpoint: DEFAULT_ENDPOINT_CONFIG,
 };
@@ -79,7 +89,7 @@ export function decoderConfig(overrides: DecoderOverrides = {}): DecoderConfig {
 
 export function validateDecoderConfig(value: unknown, owner = 'decoder'): DecoderConfig {
   const config = checkObject(owner, value);
-  checkKnownFields(owner, config, ['beam', 'maxActive', 'wordEndBeam', 'acousticScale', 'confidenceScale', 'nBest', 'partials', 'scoring', 'endpoint']);
+  checkKnownFields(owner, config, ['beam', 'maxActive', 'wordEndBeam', 'acousticScale', 'confidenceScale', 'nBest', 'partials', 'partialsEvery', 'scoring', 'endpoint']);
   checkLimit(owner, 'beam', config.beam, 0.001);
   checkLimit(owner, 'maxActive', config.maxActive, 1);
   if (Number.isFinite(config.maxActive)) checkInteger(owner, 'maxActive', config.maxActive, 1, 1e9);
@@ -88,6 +98,7 @@ export function validateDecoderConfig(value: unknown, owner = 'decoder'): Decode
   checkNumber(owner, 'confidenceScale', config.confidenceScale, 1e-6, 1);
   checkInteger(owner, 'nBest', config.nBest, 0, 100);
   if (typeof config.partials !== 'boolean') checkObject(`${owner}.partials (a boolean)`, config.partials);
+  checkChoice(owner, 'partialsEvery', config.partialsEvery, PARTIALS_EVERY);
   if (!GMM_SCORING_KINDS.includes(config.scoring as GmmScoringKind)) {
     throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, `${owner}.scoring must be one of ${GMM_SCORING_KINDS.join(', ')}; got ${JSON.stringify(config.scoring)}`);
   }
@@ -261,16 +272,26 @@ export class OnlineDecoder {
       throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, `the decoder expects features ${this.dim} wide (the model's); got ${features.width}`);
     }
     const events: DecoderEvent[] = [];
+    const everyFrame = this.config.partials && this.config.partialsEvery === 'frame';
+    let sinceEndpoint = false;
     for (let f = 0; f < features.count; f++) {
       this.decodeFrame(features.data, f * features.width);
       const rule = endpointRule(this.config.endpoint, this.endpointFacts());
       if (rule >= 0) {
         events.push(this.finalHypothesis('endpoint', rule));
         this.startUtterance();
-      } else if (this.config.partials) {
-        const partial = this.partialIfChanged();
-        if (partial !== undefined) events.push(partial);
+        sinceEndpoint = false;
+      } else {
+        sinceEndpoint = true;
+        if (everyFrame) {
+          const partial = this.partialIfChanged();
+          if (partial !== undefined) events.push(partial);
+        }
       }
+    }
+    if (this.config.partials && !everyFrame && sinceEndpoint) {
+      const partial = this.partialIfChanged();
+      if (partial !== undefined) events.push(partial);
     }
     return events;
   }

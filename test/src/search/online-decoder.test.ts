@@ -84,6 +84,36 @@ describe('OnlineDecoder', () => {
     expect(stableSoFar.length).toBeGreaterThanOrEqual(2);
   });
 
+  it("partialsEvery 'push': at most one partial per push, and after every push the same partial as per-frame decoding", () => {
+    const { graph, gmms } = toyRecogniser();
+    // Endpoints on: lo, 0.8 s of silence (an endpoint inside a push), hi.
+    const features = toyFeatures([[0, 5], [-3, 20], [0, 80], [3, 20], [0, 10]]);
+    const everyFrame = new OnlineDecoder(graph, gmms, { frameShiftSec: 0.01 });
+    const everyPush = new OnlineDecoder(graph, gmms, { frameShiftSec: 0.01 }, { partialsEvery: 'push' });
+    // What each decoder shows now: its last partial since its last final.
+    const showing = (events: DecoderEvent[], before: DecoderEvent | undefined) =>
+      events.reduce<DecoderEvent | undefined>((shown, event) => (event.type === 'partial' ? event : undefined), before);
+    let shownByFrame: DecoderEvent | undefined;
+    let shownByPush: DecoderEvent | undefined;
+    const finalTexts: [string[], string[]] = [[], []];
+    for (let start = 0, chunk = 1; start < features.count; start += chunk, chunk = (chunk % 9) + 1) {
+      const count = Math.min(chunk, features.count - start);
+      const block = { ...features, data: features.data.subarray(start, start + count), count, firstFrame: start };
+      const byFrame = everyFrame.push(block);
+      const byPush = everyPush.push(block);
+      expect(byPush.filter((e) => e.type === 'partial').length).toBeLessThanOrEqual(1);
+      shownByFrame = showing(byFrame, shownByFrame);
+      shownByPush = showing(byPush, shownByPush);
+      expect(shownByPush).toEqual(shownByFrame);
+      finalTexts[0].push(...finals(byFrame).map((f) => f.text));
+      finalTexts[1].push(...finals(byPush).map((f) => f.text));
+    }
+    finalTexts[0].push(...finals(everyFrame.finish()).map((f) => f.text));
+    finalTexts[1].push(...finals(everyPush.finish()).map((f) => f.text));
+    expect(finalTexts[1]).toEqual(['lo', 'hi']);
+    expect(finalTexts[0]).toEqual(finalTexts[1]);
+  });
+
   it('endpoints after trailing silence, emits the final, and goes on with stream-global times', () => {
     const { graph, gmms } = toyRecogniser();
     const decoder = new OnlineDecoder(graph, gmms, { frameShiftSec: 0.01 });
