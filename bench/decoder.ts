@@ -97,7 +97,7 @@ async function speed(beam: number, paths: readonly string[], rounds: number, max
       const t0 = performance.now();
       const samples = await readSamples(path);
       const t1 = performance.now();
-      const frontEnd = new FrontEnd(recognizer.frontEnd);
+      const frontEnd = new FrontEnd(recognizer.frontEnd, { cmnPriorMean: recognizer.model.cmnPriorMean });
       const features = concatBlocks([frontEnd.push(samples), frontEnd.finish()], frontEnd.width);
       const t2 = performance.now();
       const decoder = recognizer.createDecoder();

@@ -18,7 +18,7 @@ export function classifyCommand(): Command {
       const model = await loadModel(options.model);
       const classifier = new IsolatedWordClassifier(model);
       for (const file of files) {
-        const scores = classifier.score(await fileFeatures(file, model.frontEnd));
+        const scores = classifier.score(await fileFeatures(file, model.frontEnd, { cmnPriorMean: model.cmnPriorMean }));
         const [best, second] = scores;
         const word = best !== undefined && Number.isFinite(best.logLikelihood) ? best.word : '';
         const margin = best && second ? best.logLikelihood - second.logLikelihood : 0;

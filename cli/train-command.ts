@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import {
+  DEFAULT_CMN_CONFIG,
   DEFAULT_SILENCE_PADDING,
   DIGIT_PHONE_COUNTS,
   FrontEnd,
@@ -47,6 +48,8 @@ export interface TrainOptions {
   name: string;
   sampleRate: number;
   cmn: CmnMode;
+  /** Per-utterance CMN: weight of the prior mean, in frames, in each utterance's mean (the front end's default otherwise). */
+  cmnPriorFrames?: number;
   mixtures: number;
   iterations: number;
   baumWelch: number;
@@ -95,7 +98,7 @@ export function passSchedule(mixtures: number, iterations: number, baumWelch: nu
 
 /**
  * Mean of the raw static cepstra (no CMN) of some recordings, the starting point of live CMN.
- * Fed the samples the training loop has already decoded.
+ * Read before the features, which blend it into each utterance's mean.
  */
 class CmnPriorEstimate {
   private readonly frontEnd: FrontEnd;
@@ -173,7 +176,7 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
   const config = frontEndConfig({
     ...options.frontEnd,
     frames: { ...options.frontEnd?.frames, sampleRateHz: options.sampleRate },
-    cmn: { ...options.frontEnd?.cmn, mode: options.cmn },
+    cmn: { ...options.frontEnd?.cmn, mode: options.cmn, ...(options.cmnPriorFrames !== undefined ? { utterancePriorFrames: options.cmnPriorFrames } : {}) },
   });
   const warps = [1, ...options.vtlp.filter((w) => w !== 1)];
   const copies = warps.length > 1 ? ` × ${warps.length} (VTLP warps ${warps.join(', ')}) = ${entries.length * warps.length} utterances` : '';
@@ -186,17 +189,20 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
   const random = new SeededRandom(options.seed);
   const padding = { ...DEFAULT_SILENCE_PADDING, maxSeconds: options.padSilence };
   const utterances: TrainingUtterance[] = [];
+  // The prior comes first: per-utterance CMN blends it into every utterance's mean.
   const prior = new CmnPriorEstimate(config);
+  for (let index = 0; index < entries.length; index += 5) prior.add(await fileSamples(entries[index].path, options.sampleRate)); // every fifth recording is plenty for a mean
+  const cmnPriorMean = prior.mean();
+  const features = (audio: Float32Array, vtlpWarp = 1) => computeFeatures(audio, config, { cmnPriorMean, vtlpWarp });
   const bySpeaker = new Map<string, { samples: Float32Array; words: readonly string[] }[]>();
   for (const [index, entry] of entries.entries()) {
     const samples = await fileSamples(entry.path, options.sampleRate);
-    if (index % 5 === 0) prior.add(samples); // every fifth recording is plenty for a mean
     for (const warp of warps) {
       const audio = options.padSilence > 0 ? padWithSilence(samples, options.sampleRate, random, padding) : samples;
-      utterances.push({ id: entry.path, words: entry.words, features: computeFeatures(audio, config, { vtlpWarp: warp }) });
+      utterances.push({ id: entry.path, words: entry.words, features: features(audio, warp) });
     }
     for (let copy = 0; copy < (options.clippedCopies ?? 0); copy++) {
-      utterances.push({ id: `${entry.path} (edges clipped)`, words: entry.words, features: computeFeatures(clipQuietEdges(samples, options.sampleRate, random), config) });
+      utterances.push({ id: `${entry.path} (edges clipped)`, words: entry.words, features: features(clipQuietEdges(samples, options.sampleRate, random)) });
     }
     // Recorded speech only: the synthetic voices are clean by nature and already many.
     if (index < realRecordings) {
@@ -208,14 +214,14 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
       for (const level of options.noiseCopies) {
         const snrDb = typeof level === 'number' ? level : level[0] + random.next() * (level[1] - level[0]);
         const audio = withNoise(samples, options.sampleRate, random, { ...DEFAULT_NOISE_COPY, snrDb });
-        utterances.push({ id: `${entry.path} (SNR ${snrDb.toFixed(1)} dB)`, words: entry.words, features: computeFeatures(audio, config) });
+        utterances.push({ id: `${entry.path} (SNR ${snrDb.toFixed(1)} dB)`, words: entry.words, features: features(audio) });
       }
     }
     bar?.increment();
   }
   bar?.stop();
   for (let n = 0; n < (options.noiseOnly ?? 0); n++) {
-    utterances.push({ id: `noise only ${n}`, words: [], features: computeFeatures(noiseOnly(options.sampleRate, random), config) });
+    utterances.push({ id: `noise only ${n}`, words: [], features: features(noiseOnly(options.sampleRate, random)) });
   }
   if ((options.noiseOnly ?? 0) > 0) log(`added ${options.noiseOnly} utterances of noise alone`);
   if ((options.connected ?? 0) > 0) {
@@ -225,7 +231,7 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
       const picked = Array.from({ length: 3 + random.integer(5) }, () => recordings[random.integer(recordings.length)]);
       const audio = joinWithNoisyPauses(picked.map((recording) => recording.samples), options.sampleRate, random);
       const words = picked.flatMap((recording) => recording.words);
-      utterances.push({ id: `connected string ${n} (${words.join(' ')})`, words, features: computeFeatures(audio, config) });
+      utterances.push({ id: `connected string ${n} (${words.join(' ')})`, words, features: features(audio) });
     }
     log(`added ${options.connected} connected strings of 3–7 recordings with noisy pauses`);
   }
@@ -246,7 +252,6 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
         (report.stats.collapsedComponents ? `  collapsed ${report.stats.collapsedComponents}` : ''),
     );
   });
-  const cmnPriorMean = prior.mean();
   const seconds = (performance.now() - started) / 1000;
   let model: SpeechModel = {
     name: options.name,
@@ -297,6 +302,11 @@ export function trainCommand(): Command {
     .option('--name <name>', 'model name', 'fsdd-digits')
     .option('--sample-rate <hz>', 'model sample rate', positiveInteger('--sample-rate'), 8000)
     .addOption(new Option('--cmn <mode>', 'cepstral mean normalisation for batch decoding').choices(['utterance', 'live', 'none']).default('utterance'))
+    .addOption(
+      new Option('--cmn-prior-frames <n>', "per-utterance CMN: the prior mean counts as n frames in each utterance's mean (0: the utterance's own mean)")
+        .argParser(nonNegativeInteger('--cmn-prior-frames'))
+        .default(undefined, String(DEFAULT_CMN_CONFIG.utterancePriorFrames)),
+    )
     .option('--mixtures <n>', 'Gaussians per state at the end (grown 1, 2, 4, …)', positiveInteger('--mixtures'), 4)
     .option('--iterations <n>', 'Viterbi passes at each mixture size', positiveInteger('--iterations'), 3)
     .option('--baum-welch <n>', 'Baum-Welch passes at the end', nonNegativeInteger('--baum-welch'), 2)

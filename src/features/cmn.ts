@@ -3,8 +3,10 @@
  * Removing the mean cepstrum cancels a fixed channel (microphone, line) and speaker tilt.
  *
  * - 'utterance': subtract the mean of the utterance's speech frames (those within
- *   `speechRangeDb` of its loudest), so silence at the edges does not shift it. Needs all of
- *   it: push() holds frames back and finish() returns them all (latency: the whole utterance).
+ *   `speechRangeDb` of its loudest), so silence at the edges does not shift it, with the prior
+ *   mean counted as `utterancePriorFrames` more frames: a short word's mean is mostly its vowel,
+ *   and subtracting all of it takes away what tells it from other words. Needs all of the
+ *   utterance: push() holds frames back and finish() returns them all (latency: the whole utterance).
  *   An utterance whose loudness varies by less than NO_SPEECH_RANGE_DB holds no speech (steady
  *   noise, a pause cut off on its own): its own mean would make the noise look like average
  *   speech, so it gets the prior mean instead, where there is one, and stays quiet.
@@ -40,9 +42,15 @@ export interface CmnConfig {
    * Range 1–1000; 1000 counts every frame. Default 30.
    */
   readonly speechRangeDb: number;
+  /**
+   * Utterance mode: weight of the prior mean, in frames, blended into the utterance's speech
+   * mean. Range 0–10000. Default 30; 0: the utterance's own mean. Model files without the field
+   * were trained with 0 and read as 0.
+   */
+  readonly utterancePriorFrames: number;
 }
 
-export const DEFAULT_CMN_CONFIG: CmnConfig = { mode: 'utterance', windowFrames: 500, priorWeightFrames: 500, speechRangeDb: 30 };
+export const DEFAULT_CMN_CONFIG: CmnConfig = { mode: 'utterance', windowFrames: 500, priorWeightFrames: 500, speechRangeDb: 30, utterancePriorFrames: 30 };
 
 /** The sum is rescaled when the count exceeds windowFrames × this (PocketSphinx uses 800/500). */
 const HIGH_WATER_RATIO = 1.6;
@@ -54,12 +62,15 @@ export const NO_SPEECH_RANGE_DB = 6;
 
 export function validateCmnConfig(value: unknown, owner = 'cmn'): CmnConfig {
   const config = checkObject(owner, value);
-  checkKnownFields(owner, config, ['mode', 'windowFrames', 'priorWeightFrames', 'speechRangeDb']);
+  checkKnownFields(owner, config, ['mode', 'windowFrames', 'priorWeightFrames', 'speechRangeDb', 'utterancePriorFrames']);
   checkChoice(owner, 'mode', config.mode, CMN_MODES);
   checkInteger(owner, 'windowFrames', config.windowFrames, 50, 10000);
   checkInteger(owner, 'priorWeightFrames', config.priorWeightFrames, 1, 10000);
   checkNumber(owner, 'speechRangeDb', config.speechRangeDb, 1, 1000);
-  return config as unknown as CmnConfig;
+  // Absent from model files written before it existed: they were trained without a blend.
+  const utterancePriorFrames = config.utterancePriorFrames ?? 0;
+  checkInteger(owner, 'utterancePriorFrames', utterancePriorFrames, 0, 10000);
+  return { ...config, utterancePriorFrames } as unknown as CmnConfig;
 }
 
 export class CmnStage {
@@ -152,7 +163,8 @@ export class CmnStage {
       counted++;
       for (let d = 0; d < this.width; d++) mean[d] += all.data[f * this.width + d];
     }
-    for (let d = 0; d < this.width; d++) mean[d] /= Math.max(1, counted);
+    const priorFrames = this.hasPrior ? this.config.utterancePriorFrames : 0;
+    for (let d = 0; d < this.width; d++) mean[d] = (mean[d] + priorFrames * this.prior[d]) / Math.max(1, counted + priorFrames);
     return mean;
   }
 

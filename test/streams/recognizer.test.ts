@@ -107,7 +107,7 @@ describe('recognize (audio → hypotheses) with the shipped model', () => {
   });
 
   it('decode turns feature blocks into events, and a bad block into a coded error', async () => {
-    const features = await fileFeatures(`${samples}two-en-gb-8k.wav`, model.frontEnd);
+    const features = await fileFeatures(`${samples}two-en-gb-8k.wav`, model.frontEnd, { cmnPriorMean: model.cmnPriorMean });
     const half = Math.floor(features.count / 2);
     const blocks = [
       { ...features, data: features.data.subarray(0, half * features.width), count: half },

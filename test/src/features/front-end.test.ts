@@ -202,17 +202,34 @@ describe('CmnStage', () => {
     withPrior.push(steady);
     const out = withPrior.finish();
     for (let t = 0; t < out.count; t++) expect(out.data[t * 2]).toBeCloseTo(steady.data[t * 2] - 100, 3);
-    // Without a prior there is nothing better than its own mean; with speech in it, its own mean.
+    // Without a prior there is nothing better than its own mean; with speech in it (and no blend), its own mean.
     const withoutPrior = new CmnStage(2, { mode: 'utterance' }, undefined, 10);
     withoutPrior.push(steady);
     expect(Math.abs(withoutPrior.finish().data[0] - (steady.data[0] + 200))).toBeLessThan(3);
-    const speech = new CmnStage(2, { mode: 'utterance' }, [100, 7], 10);
+    const speech = new CmnStage(2, { mode: 'utterance', utterancePriorFrames: 0 }, [100, 7], 10);
     speech.push(noisyFrames(30, [-200, 3], 6));
     speech.push(noisyFrames(30, [-100, 3], 7)); // 10 dB louder: speech
     const mixed = speech.finish();
     let mean = 0;
     for (let t = 0; t < mixed.count; t++) mean += mixed.data[t * 2];
     expect(Math.abs(mean / mixed.count)).toBeLessThan(1e-3);
+  });
+
+  it('per utterance: utterancePriorFrames blends the prior into the mean as that many frames', () => {
+    // 60 frames around [20, -4]; c0 per dB = 0.5, so c0's spread of 4 is 8 dB: speech, all of it within
+    // the speech range. The prior [100, 7] counts as 30 frames.
+    const frames = noisyFrames(60, [20, -4], 8);
+    const stage = new CmnStage(2, { mode: 'utterance', utterancePriorFrames: 30 }, [100, 7], 0.5);
+    stage.push(frames);
+    const out = stage.finish();
+    const own = [0, 0];
+    for (let t = 0; t < frames.count; t++) for (let d = 0; d < 2; d++) own[d] += frames.data[t * 2 + d];
+    const expected = own.map((sum, d) => (sum + 30 * [100, 7][d]) / (60 + 30));
+    for (let t = 0; t < out.count; t++) for (let d = 0; d < 2; d++) expect(out.data[t * 2 + d]).toBeCloseTo(frames.data[t * 2 + d] - expected[d], 3);
+    // Without a prior the weight has nothing to blend: the utterance's own mean.
+    const alone = new CmnStage(2, { mode: 'utterance', utterancePriorFrames: 30 }, undefined, 0.5);
+    alone.push(frames);
+    expect(alone.finish().data[0]).toBeCloseTo(frames.data[0] - own[0] / 60, 3);
   });
 
   it('live: the running mean converges to the batch mean of the stream', () => {
