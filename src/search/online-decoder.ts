@@ -273,23 +273,23 @@ export class OnlineDecoder {
     }
     const events: DecoderEvent[] = [];
     const everyFrame = this.config.partials && this.config.partialsEvery === 'frame';
-    let sinceEndpoint = false;
+    let frameSinceFinal = false; // a frame of the current utterance was decoded in this push
     for (let f = 0; f < features.count; f++) {
       this.decodeFrame(features.data, f * features.width);
       const rule = endpointRule(this.config.endpoint, this.endpointFacts());
       if (rule >= 0) {
         events.push(this.finalHypothesis('endpoint', rule));
         this.startUtterance();
-        sinceEndpoint = false;
+        frameSinceFinal = false;
       } else {
-        sinceEndpoint = true;
+        frameSinceFinal = true;
         if (everyFrame) {
           const partial = this.partialIfChanged();
           if (partial !== undefined) events.push(partial);
         }
       }
     }
-    if (this.config.partials && !everyFrame && sinceEndpoint) {
+    if (this.config.partials && !everyFrame && frameSinceFinal) {
       const partial = this.partialIfChanged();
       if (partial !== undefined) events.push(partial);
     }
