@@ -7,7 +7,10 @@
  * the reply latency moves from the first to the last seconds, and the server process's CPU and
  * memory.
  *
- *   npx tsx bench/server.ts [--fsdd DIR] [--streams 50,100,200,400] [--seconds 20] [--workers 2]
+ * Clients connect over the first `--connect-spread` seconds (default 2), one after another, as
+ * users arrive; 0 connects them all at once.
+ *
+ *   npx tsx bench/server.ts [--fsdd DIR] [--streams 50,100,200,400] [--seconds 20] [--workers 2] [--connect-spread 2]
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     streams: { type: 'string', default: '50,100,200,400' },
     seconds: { type: 'string', default: '20' },
     workers: { type: 'string', default: '2' },
+    'connect-spread': { type: 'string', default: '2' },
   },
 });
 const fsdd = fsddDirOrExplain(values.fsdd);
@@ -39,7 +43,8 @@ const track = Buffer.concat(
 );
 const RATE = 8000;
 const CHUNK_BYTES = 2 * Math.round(0.2 * RATE);
-const CONNECT_SPREAD_MS = 2000;
+const CONNECT_SPREAD_MS = 1000 * Number(values['connect-spread']);
+if (!(CONNECT_SPREAD_MS >= 0)) throw new Error(`--connect-spread must be a number of seconds, 0 or more; got ${values['connect-spread']}`);
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -116,7 +121,7 @@ async function run(streams: number, duration: number, report = true): Promise<vo
   const replyLatency: { at: number; ms: number }[] = [];
   const started = performance.now();
   const clients = Array.from({ length: streams }, async (_, index) => {
-    // Clients arrive over the first CONNECT_SPREAD_MS, as users do, not in one instant.
+    // Clients arrive one after another over the first CONNECT_SPREAD_MS, as users do.
     await new Promise((resolve) => setTimeout(resolve, (index / streams) * CONNECT_SPREAD_MS));
     const socket = new WebSocket(`${url}/asr`);
     await new Promise((resolve) => socket.once('open', resolve));
@@ -163,7 +168,9 @@ async function run(streams: number, duration: number, report = true): Promise<vo
   );
 }
 
-console.log(`Concurrent real-time streams, ${seconds} s each, 0.2 s chunks of 8 kHz PCM, server with ${values.workers} decoding workers, ${new Date().toISOString().slice(0, 10)}\n`);
+console.log(
+  `Concurrent real-time streams, ${seconds} s each, 0.2 s chunks of 8 kHz PCM, clients connecting over ${CONNECT_SPREAD_MS / 1000} s, server with ${values.workers} decoding workers, ${new Date().toISOString().slice(0, 10)}\n`,
+);
 console.log(
   '| streams | reply p50 ms | reply p99 ms | subscriber p50 ms | subscriber p99 ms | subscriber p99 after 5 s | server-side subscriber p99 ms | server-side within 100 ms | events to the subscriber | reply p99, first 5 s → last 5 s | server CPU (of one core) | server RSS (per stream) |',
 );
