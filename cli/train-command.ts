@@ -7,7 +7,9 @@ import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import {
+  BeamlineError,
   DEFAULT_CMN_CONFIG,
+  ERROR_CODES,
   DEFAULT_SILENCE_PADDING,
   DIGIT_PHONE_COUNTS,
   FrontEnd,
@@ -16,6 +18,7 @@ import {
   concatBlocks,
   padWithSilence,
   clipQuietEdges,
+  changeSpeed,
   noiseOnly,
   withNoise,
   joinWithNoisyPauses,
@@ -79,6 +82,8 @@ export interface TrainOptions {
   clippedCopies?: number;
   /** Utterances of noise alone (no words), of random length, level and colour. 0: none. */
   noiseOnly?: number;
+  /** Extra copies of the recorded (not synthetic) speech played at these speeds, e.g. [0.9, 1.1]. */
+  speedCopies?: number[];
   /** Variance floor as a fraction of the global variance (HmmTrainer's default otherwise). */
   varianceFloorFraction?: number;
 }
@@ -182,7 +187,11 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
   const copies = warps.length > 1 ? ` × ${warps.length} (VTLP warps ${warps.join(', ')}) = ${entries.length * warps.length} utterances` : '';
   const noisy = options.noiseCopies.length > 0 ? `, plus ${realRecordings * options.noiseCopies.length} noisy copies (SNR ${options.noiseCopies.map(formatSnrLevel).join(', ')} dB)` : '';
   const clipped = (options.clippedCopies ?? 0) > 0 ? `, plus ${entries.length * options.clippedCopies!} edge-clipped copies` : '';
-  log(`training on ${entries.length} recordings${copies}${noisy}${clipped}`);
+  const speeds = options.speedCopies ?? [];
+  const badSpeed = speeds.find((speed) => !(speed >= 0.5 && speed <= 2));
+  if (badSpeed !== undefined) throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, `speed copies must be speeds in [0.5, 2]; got ${badSpeed}`);
+  const sped = speeds.length > 0 ? `, plus ${realRecordings * speeds.length} copies at speed ${speeds.join(', ')}` : '';
+  log(`training on ${entries.length} recordings${copies}${noisy}${clipped}${sped}`);
 
   const bar = options.quiet ? undefined : new cliProgress.SingleBar({ format: 'features |{bar}| {value}/{total} files  {eta}s left', stream: process.stderr }, cliProgress.Presets.shades_classic);
   bar?.start(entries.length, 0);
@@ -210,6 +219,9 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
         const speaker = entry.speaker ?? '';
         if (!bySpeaker.has(speaker)) bySpeaker.set(speaker, []);
         bySpeaker.get(speaker)!.push({ samples, words: entry.words });
+      }
+      for (const speed of options.speedCopies ?? []) {
+        utterances.push({ id: `${entry.path} (speed ${speed})`, words: entry.words, features: features(await changeSpeed(samples, options.sampleRate, speed)) });
       }
       for (const level of options.noiseCopies) {
         const snrDb = typeof level === 'number' ? level : level[0] + random.next() * (level[1] - level[0]);
@@ -270,7 +282,7 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
       command: `beamline ${process.argv.slice(2).join(' ')}`.trim(),
       date: new Date().toISOString().slice(0, 10),
       accuracy: {},
-      notes: `VTLP warps ${warps.join(', ')} (1: none); silence padding up to ${options.padSilence} s per end; noisy copies at SNR ${options.noiseCopies.map(formatSnrLevel).join(', ') || 'none'} dB; ${options.connected ?? 0} connected strings; ${options.clippedCopies ?? 0} edge-clipped copies per recording; ${options.noiseOnly ?? 0} noise-only utterances; foreign-accented voices ${options.accentedVoices ? 'on' : 'off'}; ${passes.length} passes after the equal-length alignment; trained in ${seconds.toFixed(0)} s on one core`,
+      notes: `VTLP warps ${warps.join(', ')} (1: none); silence padding up to ${options.padSilence} s per end; noisy copies at SNR ${options.noiseCopies.map(formatSnrLevel).join(', ') || 'none'} dB; ${options.connected ?? 0} connected strings; ${options.clippedCopies ?? 0} edge-clipped copies per recording; speed copies ${speeds.join(', ') || 'none'}; ${options.noiseOnly ?? 0} noise-only utterances; foreign-accented voices ${options.accentedVoices ? 'on' : 'off'}; ${passes.length} passes after the equal-length alignment; trained in ${seconds.toFixed(0)} s on one core`,
     },
   };
   if (options.testIndices !== undefined && options.transcripts === undefined) {
@@ -329,6 +341,7 @@ export function trainCommand(): Command {
       nonNegativeInteger('--clipped-copies'),
       0,
     )
+    .addOption(new Option('--speed-copies <speeds>', 'extra copies of the recorded speech played faster or slower, e.g. 0.9,1.1').argParser(numberList('--speed-copies')).default([], 'none'))
     .option('--noise-only <n>', 'add n utterances of steady noise alone (0.3–2 s, −70 to −20 dBFS, white to low-pass), labelled with no words, for the silence model', nonNegativeInteger('--noise-only'), 0)
     .option('--connected <n>', "add n connected-speech utterances: 3–7 of one speaker's recordings joined with pauses, in noise at 15–60 dB SNR", nonNegativeInteger('--connected'), 0)
     .option('--seed <n>', 'seed of the augmentation', nonNegativeInteger('--seed'), 1)

@@ -71,6 +71,7 @@ export {
   withNoise,
   joinWithNoisyPauses,
   clipQuietEdges,
+  changeSpeed,
   noiseOnly,
   DEFAULT_NOISE_ONLY,
   type NoiseOnly,

@@ -4,6 +4,7 @@
  * padding and muted inputs), so training utterances get random stretches of quiet noise at
  * both ends: the silence model learns what the edges of real audio look like.
  */
+import { Resampler } from '../audio/resampler.ts';
 import type { SeededRandom } from '../math/random.ts';
 
 export interface SilencePadding {
@@ -164,4 +165,24 @@ export function noiseOnly(sampleRateHz: number, random: SeededRandom, options: N
   const scale = 10 ** ((low + random.next() * (high - low)) / 20) / Math.sqrt(power / Math.max(1, out.length) || 1);
   for (let i = 0; i < out.length; i++) out[i] *= scale;
   return out;
+}
+
+/**
+ * Speed perturbation, as Kaldi's recipes do it with sox: the recording played `speed` times
+ * faster (shorter, higher in pitch and formants alike), by resampling it from `speed` × its rate
+ * back to its rate. Speeds in 0.5–2.
+ */
+export async function changeSpeed(samples: Float32Array, sampleRateHz: number, speed: number): Promise<Float32Array> {
+  if (!(speed >= 0.5 && speed <= 2)) throw new RangeError(`speed must be in [0.5, 2]; got ${speed}`);
+  const resampler = await Resampler.create({ inputRateHz: Math.round(sampleRateHz * speed), outputRateHz: sampleRateHz });
+  try {
+    const head = resampler.push(samples);
+    const tail = resampler.finish();
+    const out = new Float32Array(head.length + tail.length);
+    out.set(head);
+    out.set(tail, head.length);
+    return out;
+  } finally {
+    resampler.release();
+  }
 }

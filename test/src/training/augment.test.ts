@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../../src/math/random.ts';
-import { clipQuietEdges, joinWithNoisyPauses, noiseOnly, padWithSilence } from '../../../src/training/augment.ts';
+import { changeSpeed, clipQuietEdges, joinWithNoisyPauses, noiseOnly, padWithSilence } from '../../../src/training/augment.ts';
 
 describe('padWithSilence', () => {
   it('keeps the samples intact between quiet noise of bounded length and level', () => {
@@ -94,5 +94,26 @@ describe('noiseOnly', () => {
 
   it('is reproducible from its seed', () => {
     expect(noiseOnly(8000, new SeededRandom(9))).toEqual(noiseOnly(8000, new SeededRandom(9)));
+  });
+});
+
+describe('changeSpeed', () => {
+  /** Crossings from below zero to zero or above, per second. */
+  const frequencyOf = (samples: Float32Array, rateHz: number) => {
+    let crossings = 0;
+    for (let i = 1; i < samples.length; i++) if (samples[i - 1] < 0 && samples[i] >= 0) crossings++;
+    return (crossings * rateHz) / samples.length;
+  };
+
+  it.each([0.9, 1.1])('plays a 400 Hz tone at speed %f: length / speed samples at 400 × speed Hz', async (speed) => {
+    const rate = 8000;
+    const tone = Float32Array.from({ length: rate }, (_, i) => 0.5 * Math.sin((2 * Math.PI * 400 * i) / rate));
+    const out = await changeSpeed(tone, rate, speed);
+    expect(Math.abs(out.length - rate / speed)).toBeLessThanOrEqual(1);
+    expect(frequencyOf(out, rate)).toBeCloseTo(400 * speed, -1); // within 5 Hz
+  });
+
+  it('refuses a speed outside 0.5–2', async () => {
+    await expect(changeSpeed(new Float32Array(10), 8000, 3)).rejects.toThrow(/speed must be in/);
   });
 });
