@@ -199,13 +199,19 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
   const padding = { ...DEFAULT_SILENCE_PADDING, maxSeconds: options.padSilence };
   const utterances: TrainingUtterance[] = [];
   // The prior comes first: per-utterance CMN blends it into every utterance's mean.
+  // Every fifth recording is plenty for a mean; they are kept for the loop below, not read twice.
   const prior = new CmnPriorEstimate(config);
-  for (let index = 0; index < entries.length; index += 5) prior.add(await fileSamples(entries[index].path, options.sampleRate)); // every fifth recording is plenty for a mean
+  const readForPrior = new Map<number, Float32Array>();
+  for (let index = 0; index < entries.length; index += 5) {
+    readForPrior.set(index, await fileSamples(entries[index].path, options.sampleRate));
+    prior.add(readForPrior.get(index)!);
+  }
   const cmnPriorMean = prior.mean();
   const features = (audio: Float32Array, vtlpWarp = 1) => computeFeatures(audio, config, { cmnPriorMean, vtlpWarp });
   const bySpeaker = new Map<string, { samples: Float32Array; words: readonly string[] }[]>();
   for (const [index, entry] of entries.entries()) {
-    const samples = await fileSamples(entry.path, options.sampleRate);
+    const samples = readForPrior.get(index) ?? (await fileSamples(entry.path, options.sampleRate));
+    readForPrior.delete(index);
     for (const warp of warps) {
       const audio = options.padSilence > 0 ? padWithSilence(samples, options.sampleRate, random, padding) : samples;
       utterances.push({ id: entry.path, words: entry.words, features: features(audio, warp) });
