@@ -44,13 +44,13 @@ export interface CmnConfig {
   readonly speechRangeDb: number;
   /**
    * Utterance mode: weight of the prior mean, in frames, blended into the utterance's speech
-   * mean. Range 0–10000. Default 30; 0: the utterance's own mean. Model files without the field
+   * mean. Range 0–10000. Default 50; 0: the utterance's own mean. Model files without the field
    * were trained with 0 and read as 0.
    */
   readonly utterancePriorFrames: number;
 }
 
-export const DEFAULT_CMN_CONFIG: CmnConfig = { mode: 'utterance', windowFrames: 500, priorWeightFrames: 500, speechRangeDb: 30, utterancePriorFrames: 30 };
+export const DEFAULT_CMN_CONFIG: CmnConfig = { mode: 'utterance', windowFrames: 500, priorWeightFrames: 500, speechRangeDb: 30, utterancePriorFrames: 50 };
 
 /** The sum is rescaled when the count exceeds windowFrames × this (PocketSphinx uses 800/500). */
 const HIGH_WATER_RATIO = 1.6;
