@@ -31,6 +31,9 @@ const { values } = parseArgs({
     'clipped-copies': { type: 'string', default: '0' },
     'accented-voices': { type: 'boolean', default: false },
     'noise-only': { type: 'string', default: '0' },
+    'mmi-passes': { type: 'string', default: '0' },
+    'mmi-acoustic-scale': { type: 'string' },
+    'mmi-i-smoothing': { type: 'string' },
   },
 });
 const fsdd = fsddDirOrExplain(values.fsdd);
@@ -54,6 +57,9 @@ const base: TrainOptions = {
   clippedCopies: Number(values['clipped-copies']),
   accentedVoices: values['accented-voices'],
   noiseOnly: Number(values['noise-only']),
+  mmiPasses: Number(values['mmi-passes']),
+  ...(values['mmi-acoustic-scale'] !== undefined ? { mmiAcousticScale: Number(values['mmi-acoustic-scale']) } : {}),
+  ...(values['mmi-i-smoothing'] !== undefined ? { mmiISmoothing: Number(values['mmi-i-smoothing']) } : {}),
   seed: 1,
   quiet: true,
 };
@@ -63,7 +69,7 @@ const wer = (report: RecognitionReport): string =>
   `${report.wordErrorRate.toFixed(1)}% (S ${report.counts.substitutions}, D ${report.counts.deletions}, I ${report.counts.insertions})`;
 console.log(
   `Digit accuracy by the online decoder: ${base.mixtures} Gaussians per state, VTLP warps ${vtlp.length ? vtlp.join(', ') : 'none'}, ` +
-    `silence padding up to ${base.padSilence} s, noisy copies at ${base.noiseCopies.map(formatSnrLevel).join(', ') || 'no'} dB SNR, synthetic voices ${base.syntheticVoices ? 'on' : 'off'}, foreign-accented voices ${base.accentedVoices ? 'on' : 'off'}, edge-clipped copies ${base.clippedCopies}, noise-only utterances ${base.noiseOnly}, ${new Date().toISOString().slice(0, 10)}`,
+    `silence padding up to ${base.padSilence} s, noisy copies at ${base.noiseCopies.map(formatSnrLevel).join(', ') || 'no'} dB SNR, synthetic voices ${base.syntheticVoices ? 'on' : 'off'}, foreign-accented voices ${base.accentedVoices ? 'on' : 'off'}, edge-clipped copies ${base.clippedCopies}, noise-only utterances ${base.noiseOnly}, MMI passes ${base.mmiPasses}${base.mmiPasses ? ` (κ ${base.mmiAcousticScale ?? 0.1}, τ ${base.mmiISmoothing ?? 100})` : ''}, ${new Date().toISOString().slice(0, 10)}`,
 );
 
 const full = await train(base);

@@ -24,6 +24,7 @@ import {
   joinWithNoisyPauses,
   DEFAULT_NOISE_COPY,
   HmmTrainer,
+  mmiPass,
   frontEndConfig,
   svgLinePlot,
   wholeWordTopology,
@@ -86,6 +87,14 @@ export interface TrainOptions {
   speedCopies?: number[];
   /** Variance floor as a fraction of the global variance (HmmTrainer's default otherwise). */
   varianceFloorFraction?: number;
+  /** espeak-ng variants of the English training voices (TRAINING_VOICES' otherwise). */
+  voiceVariants?: string[];
+  /** Passes of discriminative (MMI) training after maximum likelihood. 0: none. */
+  mmiPasses?: number;
+  /** MMI's scale on acoustic log-likelihoods in the word posteriors (mmi.ts's default otherwise). */
+  mmiAcousticScale?: number;
+  /** MMI's I-smoothing, in frames (mmi.ts's default otherwise). */
+  mmiISmoothing?: number;
 }
 
 /** Passes: `iterations` Viterbi passes at 1, 2, 4, … up to `mixtures` components, then Baum-Welch. */
@@ -162,8 +171,9 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
   const realRecordings = entries.length;
   const vocabulary = [...new Set(entries.flatMap((entry) => entry.words))];
   if (options.syntheticVoices) {
-    const voices = await synthesiseVoices(vocabulary, TRAINING_VOICES, options.seed);
-    log(`added ${voices.length} espeak-ng recordings (${TRAINING_VOICES.voices.length} accents × ${TRAINING_VOICES.variants.join('/')} variants)`);
+    const voiceSet = options.voiceVariants ? { ...TRAINING_VOICES, variants: options.voiceVariants } : TRAINING_VOICES;
+    const voices = await synthesiseVoices(vocabulary, voiceSet, options.seed);
+    log(`added ${voices.length} espeak-ng recordings (${voiceSet.voices.length} accents × ${voiceSet.variants.join('/')} variants)`);
     entries.push(...voices);
     if (await fliteAvailable()) {
       const flite = await synthesiseFliteVoices(vocabulary, FLITE_TRAINING_VOICES, options.seed);
@@ -270,13 +280,24 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
         (report.stats.collapsedComponents ? `  collapsed ${report.stats.collapsedComponents}` : ''),
     );
   });
+  let gmms = trainer.gmms;
+  for (let pass = 1; pass <= (options.mmiPasses ?? 0); pass++) {
+    const mmi = mmiPass(topology, gmms, utterances, {
+      varianceFloor: trainer.varianceFloor,
+      ...(options.mmiAcousticScale !== undefined ? { acousticScale: options.mmiAcousticScale } : {}),
+      ...(options.mmiISmoothing !== undefined ? { iSmoothing: options.mmiISmoothing } : {}),
+    });
+    gmms = mmi.gmms;
+    const { objective, utterances: used, errors } = mmi.report;
+    log(`MMI pass ${pass}: log posterior of the right word ${objective.toFixed(1)} (${(objective / used).toFixed(4)}/utterance), ${errors} of ${used} misclassified before it`);
+  }
   const seconds = (performance.now() - started) / 1000;
   let model: SpeechModel = {
     name: options.name,
     frontEnd: config,
     units: topology.units,
     silenceUnit: topology.silenceUnit,
-    gmms: trainer.gmms,
+    gmms,
     lexicon: topology.lexicon,
     cmnPriorMean,
     provenance: {
@@ -288,7 +309,7 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
       command: `beamline ${process.argv.slice(2).join(' ')}`.trim(),
       date: new Date().toISOString().slice(0, 10),
       accuracy: {},
-      notes: `VTLP warps ${warps.join(', ')} (1: none); silence padding up to ${options.padSilence} s per end; noisy copies at SNR ${options.noiseCopies.map(formatSnrLevel).join(', ') || 'none'} dB; ${options.connected ?? 0} connected strings; ${options.clippedCopies ?? 0} edge-clipped copies per recording; speed copies ${speeds.join(', ') || 'none'}; ${options.noiseOnly ?? 0} noise-only utterances; foreign-accented voices ${options.accentedVoices ? 'on' : 'off'}; ${passes.length} passes after the equal-length alignment; trained in ${seconds.toFixed(0)} s on one core`,
+      notes: `VTLP warps ${warps.join(', ')} (1: none); silence padding up to ${options.padSilence} s per end; noisy copies at SNR ${options.noiseCopies.map(formatSnrLevel).join(', ') || 'none'} dB; ${options.connected ?? 0} connected strings; ${options.clippedCopies ?? 0} edge-clipped copies per recording; speed copies ${speeds.join(', ') || 'none'}; ${options.noiseOnly ?? 0} noise-only utterances; foreign-accented voices ${options.accentedVoices ? 'on' : 'off'}; ${passes.length} passes after the equal-length alignment; ${options.mmiPasses ?? 0} MMI passes; trained in ${seconds.toFixed(0)} s on one core`,
     },
   };
   if (options.testIndices !== undefined && options.transcripts === undefined) {
@@ -350,6 +371,9 @@ export function trainCommand(): Command {
     .addOption(new Option('--speed-copies <speeds>', 'extra copies of the recorded speech played faster or slower, e.g. 0.9,1.1').argParser(numberList('--speed-copies')).default([], 'none'))
     .option('--noise-only <n>', 'add n utterances of steady noise alone (0.3–2 s, −70 to −20 dBFS, white to low-pass), labelled with no words, for the silence model', nonNegativeInteger('--noise-only'), 0)
     .option('--connected <n>', "add n connected-speech utterances: 3–7 of one speaker's recordings joined with pauses, in noise at 15–60 dB SNR", nonNegativeInteger('--connected'), 0)
+    .option('--mmi-passes <n>', 'passes of discriminative training (maximum mutual information) after maximum likelihood (0: none)', nonNegativeInteger('--mmi-passes'), 0)
+    .option('--mmi-acoustic-scale <k>', 'MMI: scale on acoustic log-likelihoods in the word posteriors, in (0, 1] (default 0.1)', Number)
+    .option('--mmi-i-smoothing <frames>', 'MMI: frames of each Gaussian\'s current statistics kept in its update (default 100)', Number)
     .option('--seed <n>', 'seed of the augmentation', nonNegativeInteger('--seed'), 1)
     .option('--test-indices <range>', 'measure the model on these FSDD indices and record it in the provenance (e.g. 0-4)', indexRange)
     .action(async (options: TrainOptions) => {

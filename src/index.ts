@@ -61,6 +61,7 @@ export {
   type TrainingPass,
   type TrainingUtterance,
 } from './training/hmm-training.ts';
+export { mmiPass, extendedBaumWelch, type MmiOptions, type MmiPassReport } from './training/mmi.ts';
 export { RecognitionScorer, alignWords, countErrors, formatReport, type AlignedPair, type RecognitionReport } from './eval/word-alignment.ts';
 export { svgLinePlot, type PlotSeries } from './eval/svg-line-plot.ts';
 export {

@@ -105,7 +105,8 @@ export class HmmTrainer {
   private readonly options: Required<HmmTrainingOptions>;
   private readonly prepared: PreparedUtterance[];
   private readonly dim: number;
-  private readonly varianceFloor: Float64Array;
+  /** Per-dimension variance floor: a fraction of the training data's global variance. */
+  readonly varianceFloor: Float64Array;
   private readonly stateCount: number;
   readonly reports: PassReport[] = [];
 
