@@ -151,7 +151,7 @@ export function decodeCommand(): Command {
     .option('--streaming', 'the live front end (running CMN from the model prior), as a microphone stream would be decoded')
     .option('--beam <logprob>', 'search beam in log-likelihood units (default 120; larger: slower, fewer search errors)', number('--beam'))
     .option('--max-active <n>', 'most tokens kept per frame (default 1000)', positiveInteger('--max-active'))
-    .option('--word-insertion-penalty <logprob>', 'log score added per word (default -20; more negative: fewer insertions, more deletions)', number('--word-insertion-penalty'))
+    .option('--word-insertion-penalty <logprob>', 'log score added per word (default -55; more negative: fewer insertions, more deletions)', number('--word-insertion-penalty'))
     .option('--silence-probability <p>', 'probability of the optional silence between words (default 0.5)', number('--silence-probability'))
     .option('--grammar-weight <w>', "multiplies the grammar's log probabilities (default 1)", number('--grammar-weight'))
     .option('--acoustic-scale <s>', 'multiplies the acoustic log-likelihoods (default 1; smaller: transitions and grammar weigh more)', number('--acoustic-scale'))

@@ -91,7 +91,7 @@ export function evalCommand(): Command {
     .option('--words <words>', 'any sequence of these words')
     .option('--beam <logprob>', 'search beam (default 120)', Number)
     .option('--max-active <n>', 'most tokens kept per frame (default 1000)', positiveInteger('--max-active'))
-    .option('--word-insertion-penalty <logprob>', 'log score added per word (default -20)', Number)
+    .option('--word-insertion-penalty <logprob>', 'log score added per word (default -55)', Number)
     .option('--no-endpoint', 'no endpointing: one utterance per file')
     .action(async (data: string | undefined, options: EvalOptions) => {
       const recognizer = await recognizerFromOptions({ ...options, partials: false });

@@ -51,9 +51,9 @@ export interface DecodingGraphConfig {
   /** Multiplies the grammar's log probabilities. Range 0–100. Default 1. Larger: the grammar's preferences weigh more against the acoustics. */
   readonly grammarWeight: number;
   /**
-   * Log score added on entering every word. Range −1000–1000. Default −20 (chosen on held-out
-   * FSDD training-split data: it removes most insertions in connected digits and costs isolated
-   * words almost nothing). Negative: fewer, longer words (fewer insertions, more deletions);
+   * Log score added on entering every word. Range −1000–1000. Default −55 (chosen on held-out
+   * speakers' FSDD training-split recordings, isolated and joined into connected strings, four
+   * folds: mean connected WER 15.3% at −20, 12.7% at −55, 13.6% at −70; isolated WER fell too). Negative: fewer, longer words (fewer insertions, more deletions);
    * positive: the reverse.
    */
   readonly wordInsertionPenalty: number;
@@ -64,7 +64,7 @@ export interface DecodingGraphConfig {
   readonly silenceProbability: number;
 }
 
-export const DEFAULT_DECODING_GRAPH_CONFIG: DecodingGraphConfig = { grammarWeight: 1, wordInsertionPenalty: -20, silenceProbability: 0.5 };
+export const DEFAULT_DECODING_GRAPH_CONFIG: DecodingGraphConfig = { grammarWeight: 1, wordInsertionPenalty: -55, silenceProbability: 0.5 };
 
 export function validateDecodingGraphConfig(value: unknown, owner = 'graph'): DecodingGraphConfig {
   const config = checkObject(owner, value);
