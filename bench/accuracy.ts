@@ -83,6 +83,8 @@ console.log(`| WER | ${SPEAKERS.map((s) => percent(testSplit.speakers[s].wordErr
 if (!values['skip-loso']) {
   const isolated: RecognitionReport[] = [];
   const connected: RecognitionReport[] = [];
+  const adaptedIsolated: RecognitionReport[] = [];
+  const adaptedConnected: RecognitionReport[] = [];
   const confidences: ConfidencePair[] = [];
   for (const speaker of SPEAKERS) {
     const fold = await train({ ...base, excludeSpeakers: [speaker] });
@@ -91,6 +93,9 @@ if (!values['skip-loso']) {
     const strings = await digitStrings(heldOut, 40, base.sampleRate, 1);
     const scored = scoreStrings(new Recognizer(fold.model, { decoder: { partials: false } }), strings);
     connected.push(scored.report);
+    const adapted = new Recognizer(fold.model, { decoder: { partials: false }, adaptation: 'bias' });
+    adaptedIsolated.push((await evaluate(adapted, heldOut, true)).report);
+    adaptedConnected.push(scoreStrings(adapted, strings).report);
     confidences.push(...scored.confidences);
   }
   const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
@@ -100,6 +105,8 @@ if (!values['skip-loso']) {
   console.log(`| isolated, accuracy (50 files each) | ${isolated.map((r) => percent(r.percentCorrect)).join(' | ')} | ${percent(mean(isolated.map((r) => r.percentCorrect)))} |`);
   console.log(`| isolated, WER | ${isolated.map(wer).join(' | ')} | ${percent(mean(isolated.map((r) => r.wordErrorRate)))} |`);
   console.log(`| connected 3–7 digits, WER (40 strings each) | ${connected.map(wer).join(' | ')} | ${percent(mean(connected.map((r) => r.wordErrorRate)))} |`);
+  console.log(`| isolated, WER, bias adaptation (\`--adaptation bias\`) | ${adaptedIsolated.map(wer).join(' | ')} | ${percent(mean(adaptedIsolated.map((r) => r.wordErrorRate)))} |`);
+  console.log(`| connected, WER, bias adaptation | ${adaptedConnected.map(wer).join(' | ')} | ${percent(mean(adaptedConnected.map((r) => r.wordErrorRate)))} |`);
   const right = confidences.filter((pair) => pair.correct);
   const wrong = confidences.filter((pair) => !pair.correct);
   const average = (pairs: ConfidencePair[]): string => (pairs.reduce((sum, pair) => sum + pair.confidence, 0) / Math.max(1, pairs.length)).toFixed(2);

@@ -11,6 +11,7 @@ import {
   BeamlineError,
   ERROR_CODES,
   GMM_SCORING_KINDS,
+  RECOGNIZER_ADAPTATIONS,
   Recognizer,
   isBeamlineError,
   jsgfGrammar,
@@ -21,6 +22,7 @@ import {
   type ErrorCode,
   type FinalHypothesis,
   type GmmScoringKind,
+  type RecognizerAdaptation,
   type SpeechModel,
   type WordGrammar,
 } from '../src/index.ts';
@@ -48,6 +50,7 @@ export interface DecodeCommandOptions {
   scoring?: GmmScoringKind;
   nbest?: number;
   endpoint: boolean;
+  adaptation?: RecognizerAdaptation;
 }
 
 const number = (name: string) => (value: string): number => {
@@ -106,6 +109,7 @@ export async function recognizerFromOptions(options: Omit<DecodeCommandOptions, 
       endpoint: { enabled: options.endpoint },
     },
     streaming: options.streaming === true || options.realtime === true,
+    ...(options.adaptation !== undefined ? { adaptation: options.adaptation } : {}),
   });
 }
 
@@ -162,6 +166,11 @@ export function decodeCommand(): Command {
     )
     .option('--nbest <n>', 'attach the n best alternatives to each final (JSON lines)', positiveInteger('--nbest'))
     .option('--no-endpoint', 'one utterance per file: no endpointing')
+    .addOption(
+      new Option('--adaptation <kind>', 'bias: decode each utterance again after removing the cepstral bias (channel, talker) its first hypothesis explains; about twice the decoding time')
+        .choices(RECOGNIZER_ADAPTATIONS)
+        .default('none'),
+    )
     .action(async (files: string[], options: DecodeCommandOptions) => {
       const recognizer = await recognizerFromOptions(options);
       const live = process.stdout.isTTY === true && options.format === 'text';

@@ -8,8 +8,8 @@
 import { stat } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
-import { BeamlineError, ERROR_CODES, Recognizer, RecognitionScorer, formatReport, type RecognitionReport, type SpeechModel } from '../src/index.ts';
-import { fileFeatures, fsddCorpus, transcriptsCorpus, type CorpusEntry } from '../streams/corpus.ts';
+import { BeamlineError, ERROR_CODES, RECOGNIZER_ADAPTATIONS, Recognizer, RecognitionScorer, formatReport, type RecognitionReport, type SpeechModel } from '../src/index.ts';
+import { fileFeatures, fileSamples, fsddCorpus, transcriptsCorpus, type CorpusEntry } from '../streams/corpus.ts';
 import { decodeFile, finalsText, recognizerFromOptions, type DecodeCommandOptions } from './decode-command.ts';
 import { fsddDirOrExplain, indexRange, list, positiveInteger } from './options.ts';
 
@@ -70,6 +70,12 @@ export async function evaluate(
 
 /** Whole-file features (per-utterance CMN), then the decoder: the batch path. */
 async function decodeBatch(recognizer: Recognizer, path: string): Promise<string> {
+  if (recognizer.adaptation !== 'none') {
+    // Adaptation decodes each utterance again: that is the session's work.
+    const session = recognizer.createSession();
+    const samples = await fileSamples(path, recognizer.sampleRateHz);
+    return finalsText([...session.push(samples), ...session.finish()].filter((event) => event.type === 'final'));
+  }
   const features = await fileFeatures(path, recognizer.frontEnd, { cmnPriorMean: recognizer.model.cmnPriorMean });
   const decoder = recognizer.createDecoder();
   const events = [...decoder.push(features), ...decoder.finish()];
@@ -93,6 +99,11 @@ export function evalCommand(): Command {
     .option('--max-active <n>', 'most tokens kept per frame (default 1000)', positiveInteger('--max-active'))
     .option('--word-insertion-penalty <logprob>', 'log score added per word (default -55)', Number)
     .option('--no-endpoint', 'no endpointing: one utterance per file')
+    .addOption(
+      new Option('--adaptation <kind>', 'bias: decode each utterance again after removing the cepstral bias (channel, talker) its first hypothesis explains; about twice the decoding time')
+        .choices(RECOGNIZER_ADAPTATIONS)
+        .default('none'),
+    )
     .action(async (data: string | undefined, options: EvalOptions) => {
       const recognizer = await recognizerFromOptions({ ...options, partials: false });
       const model = recognizer.model;

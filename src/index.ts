@@ -124,4 +124,5 @@ export {
   type PartialHypothesis,
 } from './search/online-decoder.ts';
 export { exhaustiveViterbi, type ReferenceResult, type ReferenceWord } from './search/exhaustive-viterbi.ts';
-export { RecognitionSession, Recognizer, type RecognizerOptions } from './search/recognizer.ts';
+export { RECOGNIZER_ADAPTATIONS, RecognitionSession, Recognizer, type RecognizerAdaptation, type RecognizerOptions } from './search/recognizer.ts';
+export { DEFAULT_BIAS_PRIOR_FRAMES, estimateCepstralBias, subtractBias, type CepstralBiasOptions } from './search/cepstral-bias.ts';

@@ -11,6 +11,7 @@
  * utterance again with per-utterance CMN for its final (see RecognitionSession): right for
  * microphones and sockets.
  */
+import { BeamlineError, ERROR_CODES } from '../errors.ts';
 import { CmnStage } from '../features/cmn.ts';
 import { DeltaStage } from '../features/deltas.ts';
 import { c0PerDb, FrontEnd, type FrontEndConfig } from '../features/front-end.ts';
@@ -20,6 +21,7 @@ import { Framer } from '../frames/framer.ts';
 import { compileDecodingGraph, type DecodingGraph, type DecodingGraphConfig } from '../graph/decoding-graph.ts';
 import { wordLoopGrammar, type WordGrammar } from '../graph/word-grammar.ts';
 import type { SpeechModel } from '../io/speech-model.ts';
+import { estimateCepstralBias, subtractBias } from './cepstral-bias.ts';
 import { type DecoderEvent, type DecoderOverrides, type FinalHypothesis, OnlineDecoder } from './online-decoder.ts';
 
 export interface RecognizerOptions {
@@ -29,7 +31,17 @@ export interface RecognizerOptions {
   readonly decoder?: DecoderOverrides;
   /** Live CMN (streaming) instead of per-utterance CMN (batch). Default false. */
   readonly streaming?: boolean;
+  /**
+   * 'bias': decode each utterance once more after removing the cepstral bias its first
+   * hypothesis explains (unsupervised channel and speaker adaptation, src/search/cepstral-bias.ts;
+   * about twice the scoring and search). 'none': one pass (streaming: the live pass and the
+   * per-utterance second pass). Default 'none'.
+   */
+  readonly adaptation?: RecognizerAdaptation;
 }
+
+export const RECOGNIZER_ADAPTATIONS = ['none', 'bias'] as const;
+export type RecognizerAdaptation = (typeof RECOGNIZER_ADAPTATIONS)[number];
 
 export class Recognizer {
   readonly model: SpeechModel;
@@ -37,6 +49,7 @@ export class Recognizer {
   readonly frontEnd: FrontEndConfig;
   readonly streaming: boolean;
   readonly decoderOverrides: DecoderOverrides;
+  readonly adaptation: RecognizerAdaptation;
 
   constructor(model: SpeechModel, options: RecognizerOptions = {}) {
     this.model = model;
@@ -44,6 +57,10 @@ export class Recognizer {
     this.streaming = options.streaming ?? false;
     this.frontEnd = this.streaming ? { ...model.frontEnd, cmn: { ...model.frontEnd.cmn, mode: 'live' } } : model.frontEnd;
     this.decoderOverrides = options.decoder ?? {};
+    this.adaptation = options.adaptation ?? 'none';
+    if (!RECOGNIZER_ADAPTATIONS.includes(this.adaptation)) {
+      throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, `adaptation must be one of ${RECOGNIZER_ADAPTATIONS.join(', ')}; got ${JSON.stringify(this.adaptation)}`);
+    }
     // Fail now, not per session, on a bad decoder configuration.
     this.createDecoder();
   }
@@ -69,6 +86,23 @@ export class Recognizer {
 
   createSession(): RecognitionSession {
     return new RecognitionSession(this);
+  }
+
+  /** One utterance's features (frames from 0) decoded whole, endpoints off: its final, if any. */
+  decodeUtterance(features: FrameBlock): FinalHypothesis | undefined {
+    const decoder = new OnlineDecoder(this.graph, this.model.gmms, { frameShiftSec: this.frameShiftSec }, {
+      ...this.decoderOverrides,
+      partials: false,
+      endpoint: { enabled: false },
+    });
+    return [...decoder.push(features), ...decoder.finish()].find((event): event is FinalHypothesis => event.type === 'final');
+  }
+
+  /** With adaptation on, the decode of `features` after removing the bias `hypothesis` explains; else `hypothesis`. */
+  adapt(features: FrameBlock, hypothesis: FinalHypothesis): FinalHypothesis {
+    if (this.adaptation === 'none' || hypothesis.words.length === 0) return hypothesis;
+    const bias = estimateCepstralBias(this.model, features, hypothesis.words.map((word) => word.word));
+    return this.decodeUtterance(subtractBias(features, bias)) ?? hypothesis;
   }
 }
 
@@ -98,6 +132,8 @@ export class RecognitionSession {
   private kept: Float32Array = new Float32Array(0);
   private keptFrames = 0;
   private keptFrom = 0;
+  /** Values per kept frame: cepstra (streaming) or features (batch with adaptation). */
+  private keptWidth = 0;
 
   constructor(recognizer: Recognizer) {
     this.recognizer = recognizer;
@@ -114,14 +150,14 @@ export class RecognitionSession {
   }
 
   push(samples: Float32Array): DecoderEvent[] {
-    if (this.frontEnd !== undefined) return this.decoder.push(this.frontEnd.push(samples));
+    if (this.frontEnd !== undefined) return this.batchDecode(this.frontEnd.push(samples));
     const cepstra = this.mfcc!.push(this.framer!.push(samples));
     this.keep(cepstra);
     return this.secondPass(this.decoder.push(this.liveDeltas!.push(this.liveCmn!.push(cepstra))));
   }
 
   finish(): DecoderEvent[] {
-    if (this.frontEnd !== undefined) return [...this.decoder.push(this.frontEnd.finish()), ...this.decoder.finish()];
+    if (this.frontEnd !== undefined) return [...this.batchDecode(this.frontEnd.finish()), ...this.adaptBatch(this.decoder.finish())];
     this.keep(this.mfcc!.push(this.framer!.finish()));
     const held = this.liveDeltas!.push(this.liveCmn!.finish());
     const last = concatBlocks([held, this.liveDeltas!.finish()], this.liveDeltas!.width);
@@ -133,8 +169,25 @@ export class RecognitionSession {
     return this.secondPass(this.decoder.finalize());
   }
 
+  /** Batch: decodes features; with adaptation on, keeps them until their utterance's final. */
+  private batchDecode(features: FrameBlock): DecoderEvent[] {
+    if (this.recognizer.adaptation !== 'none') this.keep(features);
+    return this.adaptBatch(this.decoder.push(features));
+  }
+
+  /** Batch with adaptation: each final decoded again from its kept features, bias removed. */
+  private adaptBatch(events: DecoderEvent[]): DecoderEvent[] {
+    if (this.recognizer.adaptation === 'none') return events;
+    return events.map((event) => {
+      if (event.type !== 'final') return event;
+      const features = this.takeUtterance(event);
+      return features === undefined ? event : this.withSecondPass(event, this.recognizer.adapt(features, this.relative(event)));
+    });
+  }
+
   private keep(cepstra: FrameBlock): void {
     if (cepstra.count === 0) return;
+    this.keptWidth = cepstra.width;
     const needed = (this.keptFrames + cepstra.count) * cepstra.width;
     if (needed > this.kept.length) {
       const grown = new Float32Array(Math.max(needed, 2 * this.kept.length));
@@ -151,30 +204,54 @@ export class RecognitionSession {
     return events.map((event) => (event.type === 'final' ? this.redecode(event) : event));
   }
 
+  /**
+   * The kept frames of `final`'s utterance (numbered from 0), forgetting everything up to its
+   * end; undefined when they are no longer kept.
+   */
+  private takeUtterance(final: FinalHypothesis): FrameBlock | undefined {
+    const width = this.keptWidth;
+    const from = final.firstFrame - this.keptFrom;
+    const count = Math.min(final.frameCount, this.keptFrames - from);
+    const frames = from < 0 || count <= 0 ? undefined : { data: this.kept.slice(from * width, (from + count) * width), count, width, firstFrame: 0 };
+    const end = Math.max(0, from + final.frameCount);
+    const remaining = Math.max(0, this.keptFrames - end);
+    this.kept.copyWithin(0, end * width, (end + remaining) * width);
+    this.keptFrames = remaining;
+    this.keptFrom = final.firstFrame + final.frameCount;
+    return frames;
+  }
+
   private redecode(first: FinalHypothesis): FinalHypothesis {
-    const width = this.mfcc!.width;
-    const from = first.firstFrame - this.keptFrom;
-    const count = Math.min(first.frameCount, this.keptFrames - from);
-    if (from < 0 || count <= 0) return first;
+    const cepstra = this.takeUtterance(first);
+    if (cepstra === undefined) return first;
+    const width = cepstra.width;
     const config = this.recognizer.frontEnd;
-    const cepstra: FrameBlock = { data: this.kept.slice(from * width, (from + count) * width), count, width, firstFrame: 0 };
     const cmn = new CmnStage(width, { ...config.cmn, mode: 'utterance' }, this.recognizer.model.cmnPriorMean, c0PerDb(config));
     cmn.push(cepstra);
     const deltas = new DeltaStage(width, config.deltas);
     const features = concatBlocks([deltas.push(cmn.finish()), deltas.finish()], deltas.width);
-    const decoder = new OnlineDecoder(this.recognizer.graph, this.recognizer.model.gmms, { frameShiftSec: this.recognizer.frameShiftSec }, {
-      ...this.recognizer.decoderOverrides,
-      partials: false,
-      endpoint: { enabled: false },
-    });
-    const second = [...decoder.push(features), ...decoder.finish()].find((event): event is FinalHypothesis => event.type === 'final');
-    // Forget the cepstra up to the end of this utterance.
-    const end = from + first.frameCount;
-    const remaining = Math.max(0, this.keptFrames - end);
-    this.kept.copyWithin(0, end * width, (end + remaining) * width);
-    this.keptFrames = remaining;
-    this.keptFrom = first.firstFrame + first.frameCount;
-    if (second === undefined) return first;
+    const second = this.recognizer.decodeUtterance(features);
+    return second === undefined ? first : this.withSecondPass(first, this.recognizer.adapt(features, second));
+  }
+
+  /** `final` with its words in the utterance's own frames (from 0), as a second pass sees them. */
+  private relative(final: FinalHypothesis): FinalHypothesis {
+    const shiftSec = this.recognizer.frameShiftSec;
+    const offset = final.firstFrame;
+    return {
+      ...final,
+      words: final.words.map((word) => ({
+        ...word,
+        start: word.start - offset * shiftSec,
+        end: word.end - offset * shiftSec,
+        startFrame: word.startFrame - offset,
+        endFrame: word.endFrame - offset,
+      })),
+    };
+  }
+
+  /** `first` with the words, score and alternatives of `second`, a decode of its utterance alone (frames from 0). */
+  private withSecondPass(first: FinalHypothesis, second: FinalHypothesis): FinalHypothesis {
     const shiftSec = this.recognizer.frameShiftSec;
     const offset = first.firstFrame;
     return {

@@ -89,6 +89,19 @@ describe('recognize (audio → hypotheses) with the shipped model', () => {
     }
   });
 
+  it('with bias adaptation: streamed finals equal batch ones, in stream-global times, however chunked', async () => {
+    const audio = join([pause(0.2, 7), two, pause(0.1, 8), seven, pause(0.2, 9)]);
+    const batch = finals(await run(new Recognizer(model, { adaptation: 'bias' }), audio, 4000));
+    const streaming = new Recognizer(model, { streaming: true, adaptation: 'bias' });
+    const streamed = finals(await run(streaming, audio, 160));
+    expect(streamed.map((final) => final.text)).toEqual(batch.map((final) => final.text));
+    expect(batch.flatMap((final) => final.words).map((word) => word.word)).toEqual(['two', 'seven']);
+    const seventh = batch.flatMap((final) => final.words)[1];
+    // "seven" starts after the pause that follows "two" begins (times are the stream's, not the utterance's).
+    expect(seventh.start).toBeGreaterThan(0.2 + two.length / RATE - 0.15);
+    for (const size of [37, 8000]) expect(finals(await run(streaming, audio, size))).toEqual(streamed);
+  });
+
   it('finalize$ ends the utterance at once (push-to-talk)', async () => {
     const finalize$ = new Subject<void>();
     const audio = new Subject<Float32Array>();
