@@ -22,7 +22,7 @@ import { compileDecodingGraph, type DecodingGraph, type DecodingGraphConfig } fr
 import { wordLoopGrammar, type WordGrammar } from '../graph/word-grammar.ts';
 import type { SpeechModel } from '../io/speech-model.ts';
 import { estimateCepstralBias, subtractBias } from './cepstral-bias.ts';
-import { type DecoderEvent, type DecoderOverrides, type FinalHypothesis, OnlineDecoder } from './online-decoder.ts';
+import { type DecoderEvent, type DecoderOverrides, type FinalHypothesis, type HypothesisWord, OnlineDecoder } from './online-decoder.ts';
 
 export interface RecognizerOptions {
   /** What may be said; default any sequence of the model's words. */
@@ -236,37 +236,29 @@ export class RecognitionSession {
 
   /** `final` with its words in the utterance's own frames (from 0), as a second pass sees them. */
   private relative(final: FinalHypothesis): FinalHypothesis {
-    const shiftSec = this.recognizer.frameShiftSec;
-    const offset = final.firstFrame;
-    return {
-      ...final,
-      words: final.words.map((word) => ({
-        ...word,
-        start: word.start - offset * shiftSec,
-        end: word.end - offset * shiftSec,
-        startFrame: word.startFrame - offset,
-        endFrame: word.endFrame - offset,
-      })),
-    };
+    return { ...final, words: shiftWords(final.words, -final.firstFrame, this.recognizer.frameShiftSec) };
   }
 
   /** `first` with the words, score and alternatives of `second`, a decode of its utterance alone (frames from 0). */
   private withSecondPass(first: FinalHypothesis, second: FinalHypothesis): FinalHypothesis {
-    const shiftSec = this.recognizer.frameShiftSec;
-    const offset = first.firstFrame;
     return {
       ...first,
-      words: second.words.map((word) => ({
-        ...word,
-        start: word.start + offset * shiftSec,
-        end: word.end + offset * shiftSec,
-        startFrame: word.startFrame + offset,
-        endFrame: word.endFrame + offset,
-      })),
+      words: shiftWords(second.words, first.firstFrame, this.recognizer.frameShiftSec),
       text: second.text,
       score: second.score,
       complete: second.complete,
       ...(second.alternatives !== undefined ? { alternatives: second.alternatives } : {}),
     };
   }
+}
+
+/** Words moved by `frames` frames of `shiftSec` seconds each. */
+function shiftWords(words: readonly HypothesisWord[], frames: number, shiftSec: number): HypothesisWord[] {
+  return words.map((word) => ({
+    ...word,
+    start: word.start + frames * shiftSec,
+    end: word.end + frames * shiftSec,
+    startFrame: word.startFrame + frames,
+    endFrame: word.endFrame + frames,
+  }));
 }

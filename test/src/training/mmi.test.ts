@@ -130,6 +130,13 @@ describe('mmiPass (maximum mutual information over isolated words)', () => {
   });
 });
 
+function expectSameParameters(actual: DiagonalGmm, expected: DiagonalGmm, digits: number): void {
+  for (let i = 0; i < expected.means.length; i++) {
+    expect(actual.means[i]).toBeCloseTo(expected.means[i], digits);
+    expect(actual.variances[i]).toBeCloseTo(expected.variances[i], digits);
+  }
+}
+
 describe('extendedBaumWelch', () => {
   const random = new SeededRandom(9);
   const gmm = new DiagonalGmm(2, { weights: [0.5, 0.5], means: [0, 1, 3, -1], variances: [1, 2, 0.5, 1] });
@@ -142,11 +149,7 @@ describe('extendedBaumWelch', () => {
 
   it('is a fixed point when the rivals explain the data exactly as the right word does', () => {
     const same = accumulate(1);
-    const updated = extendedBaumWelch(gmm, same, same, { iSmoothing: 0, varianceFloor: [1e-3, 1e-3] });
-    for (let i = 0; i < 4; i++) {
-      expect(updated.means[i]).toBeCloseTo(gmm.means[i], 12);
-      expect(updated.variances[i]).toBeCloseTo(gmm.variances[i], 12);
-    }
+    expectSameParameters(extendedBaumWelch(gmm, same, same, { iSmoothing: 0, varianceFloor: [1e-3, 1e-3] }), gmm, 12);
   });
 
   it('becomes the maximum-likelihood update when no rival takes any frame', () => {
@@ -154,11 +157,7 @@ describe('extendedBaumWelch', () => {
     const numerator = accumulate(1000);
     const none = new DiagonalGmmAccumulator(2, 2);
     const updated = extendedBaumWelch(gmm, numerator, none, { iSmoothing: 0, varianceFloor: [1e-3, 1e-3] });
-    const ml = numerator.estimate({ varianceFloor: [1e-3, 1e-3] }, gmm).gmm;
-    for (let i = 0; i < 4; i++) {
-      expect(updated.means[i]).toBeCloseTo(ml.means[i], 3);
-      expect(updated.variances[i]).toBeCloseTo(ml.variances[i], 3);
-    }
+    expectSameParameters(updated, numerator.estimate({ varianceFloor: [1e-3, 1e-3] }, gmm).gmm, 3);
   });
 
   it('moves a mean away from frames that a rival word claims, and keeps every variance positive', () => {
