@@ -371,6 +371,7 @@ export function trainCommand(): Command {
     .addOption(new Option('--speed-copies <speeds>', 'extra copies of the recorded speech played faster or slower, e.g. 0.9,1.1').argParser(numberList('--speed-copies')).default([], 'none'))
     .option('--noise-only <n>', 'add n utterances of steady noise alone (0.3–2 s, −70 to −20 dBFS, white to low-pass), labelled with no words, for the silence model', nonNegativeInteger('--noise-only'), 0)
     .option('--connected <n>', "add n connected-speech utterances: 3–7 of one speaker's recordings joined with pauses, in noise at 15–60 dB SNR", nonNegativeInteger('--connected'), 0)
+    .option('--voice-variants <list>', 'espeak-ng variants of the English training voices (default m1,m3,m5,m7,f1,f3,f5; e.g. add klatt,klatt2)', list)
     .option('--mmi-passes <n>', 'passes of discriminative training (maximum mutual information) after maximum likelihood (0: none)', nonNegativeInteger('--mmi-passes'), 0)
     .option('--mmi-acoustic-scale <k>', 'MMI: scale on acoustic log-likelihoods in the word posteriors, in (0, 1] (default 0.1)', Number)
     .option('--mmi-i-smoothing <frames>', 'MMI: frames of each Gaussian\'s current statistics kept in its update (default 100)', Number)

@@ -34,14 +34,10 @@ export interface SyntheticVoiceSet {
   readonly respellings?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
-/**
- * Voices for training: several English accents, male and female variants, and the variants of
- * espeak-ng's Klatt synthesiser (klatt, klatt2, klatt3: another source and formant model, which
- * widened the male voices; four held-out speakers' mean accuracy 88.9% → 89.3%).
- */
+/** Voices for training: several English accents, male and female variants. */
 export const TRAINING_VOICES: SyntheticVoiceSet = {
   voices: ['en-us', 'en-gb', 'en-gb-scotland', 'en-gb-x-rp', 'en-gb-x-gbclan', 'en-gb-x-gbcwmd', 'en-029'],
-  variants: ['m1', 'm3', 'm5', 'm7', 'f1', 'f3', 'f5', 'klatt', 'klatt2', 'klatt3', 'm2', 'm4', 'm6'],
+  variants: ['m1', 'm3', 'm5', 'm7', 'f1', 'f3', 'f5'],
   takes: 2,
   pitch: [35, 95],
   speed: [130, 190],
