@@ -117,6 +117,10 @@ export class Recognizer {
  * training and in batch, and decoded again; that second pass gives the final. So a streamed
  * recording's final equals the batch one, while the partials still come live. The cepstra kept
  * are bounded by the longest utterance the endpoint rules allow (20 s by default).
+ *
+ * With adaptation ('bias'), each final is decoded once more after removing the cepstral bias
+ * its hypothesis explains: in streaming after the second pass, in batch from the utterance's
+ * features, which are then kept until its final.
  */
 export class RecognitionSession {
   readonly decoder: OnlineDecoder;
