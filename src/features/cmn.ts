@@ -48,9 +48,23 @@ export interface CmnConfig {
    * were trained with 0 and read as 0.
    */
   readonly utterancePriorFrames: number;
+  /**
+   * Utterance mode: 0 (the default) subtracts one mean from the whole utterance; N > 0 gives
+   * each frame the mean of the speech frames within N frames of it (blended with the prior as
+   * above), so each word of a long utterance is normalised much as an isolated word is. Range
+   * 0–10000. Model files without the field read as 0.
+   */
+  readonly utteranceWindowFrames: number;
 }
 
-export const DEFAULT_CMN_CONFIG: CmnConfig = { mode: 'utterance', windowFrames: 500, priorWeightFrames: 500, speechRangeDb: 30, utterancePriorFrames: 50 };
+export const DEFAULT_CMN_CONFIG: CmnConfig = {
+  mode: 'utterance',
+  windowFrames: 500,
+  priorWeightFrames: 500,
+  speechRangeDb: 30,
+  utterancePriorFrames: 50,
+  utteranceWindowFrames: 0,
+};
 
 /** The sum is rescaled when the count exceeds windowFrames × this (PocketSphinx uses 800/500). */
 const HIGH_WATER_RATIO = 1.6;
@@ -62,7 +76,7 @@ export const NO_SPEECH_RANGE_DB = 6;
 
 export function validateCmnConfig(value: unknown, owner = 'cmn'): CmnConfig {
   const config = checkObject(owner, value);
-  checkKnownFields(owner, config, ['mode', 'windowFrames', 'priorWeightFrames', 'speechRangeDb', 'utterancePriorFrames']);
+  checkKnownFields(owner, config, ['mode', 'windowFrames', 'priorWeightFrames', 'speechRangeDb', 'utterancePriorFrames', 'utteranceWindowFrames']);
   checkChoice(owner, 'mode', config.mode, CMN_MODES);
   checkInteger(owner, 'windowFrames', config.windowFrames, 50, 10000);
   checkInteger(owner, 'priorWeightFrames', config.priorWeightFrames, 1, 10000);
@@ -70,7 +84,9 @@ export function validateCmnConfig(value: unknown, owner = 'cmn'): CmnConfig {
   // Absent from model files written before it existed: they were trained without a blend.
   const utterancePriorFrames = config.utterancePriorFrames ?? 0;
   checkInteger(owner, 'utterancePriorFrames', utterancePriorFrames, 0, 10000);
-  return { ...config, utterancePriorFrames } as unknown as CmnConfig;
+  const utteranceWindowFrames = config.utteranceWindowFrames ?? 0;
+  checkInteger(owner, 'utteranceWindowFrames', utteranceWindowFrames, 0, 10000);
+  return { ...config, utterancePriorFrames, utteranceWindowFrames } as unknown as CmnConfig;
 }
 
 export class CmnStage {
@@ -149,8 +165,35 @@ export class CmnStage {
       quietest = Math.min(quietest, all.data[f * this.width]);
     }
     const noSpeech = this.hasPrior && this.c0PerDb > 0 && all.count > 0 && loudest - quietest < NO_SPEECH_RANGE_DB * this.c0PerDb;
+    if (!noSpeech && this.config.utteranceWindowFrames > 0) return this.subtractWindowedMeans(all, loudest - this.c0Range);
     const mean = noSpeech ? Float64Array.from(this.prior) : this.speechMean(all, loudest - this.c0Range);
     for (let f = 0; f < all.count; f++) for (let d = 0; d < this.width; d++) all.data[f * this.width + d] -= mean[d];
+    return all;
+  }
+
+  /**
+   * Each frame minus the mean of the speech frames (c0 at or above `threshold`) within
+   * utteranceWindowFrames of it, blended with the prior: running sums over a sliding window.
+   */
+  private subtractWindowedMeans(all: FrameBlock, threshold: number): FrameBlock {
+    const { width } = this;
+    const reach = this.config.utteranceWindowFrames;
+    const priorFrames = this.hasPrior ? this.config.utterancePriorFrames : 0;
+    const source = all.data.slice(0, all.count * width);
+    const sum = new Float64Array(width);
+    let counted = 0;
+    const update = (f: number, sign: number): void => {
+      if (f < 0 || f >= all.count || !(source[f * width] >= threshold)) return;
+      counted += sign;
+      for (let d = 0; d < width; d++) sum[d] += sign * source[f * width + d];
+    };
+    for (let f = 0; f < Math.min(reach, all.count); f++) update(f, 1);
+    for (let f = 0; f < all.count; f++) {
+      update(f + reach, 1);
+      update(f - reach - 1, -1);
+      const frames = Math.max(1, counted + priorFrames);
+      for (let d = 0; d < width; d++) all.data[f * width + d] = source[f * width + d] - (sum[d] + priorFrames * this.prior[d]) / frames;
+    }
     return all;
   }
 

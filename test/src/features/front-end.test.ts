@@ -232,6 +232,33 @@ describe('CmnStage', () => {
     expect(alone.finish().data[0]).toBeCloseTo(frames.data[0] - own[0] / 60, 3);
   });
 
+  it('per utterance with a window: each frame minus the blended mean of the speech frames near it (brute force)', () => {
+    // c0 per dB = 1: frames 40–59 are 60 dB down (silence), left out of every window's mean.
+    const frames = noisyFrames(120, [20, -4], 9);
+    for (let t = 40; t < 60; t++) frames.data[t * 2] = -40;
+    const reach = 15;
+    const stage = new CmnStage(2, { mode: 'utterance', utterancePriorFrames: 30, utteranceWindowFrames: reach }, [100, 7], 1);
+    stage.push(frames);
+    const out = stage.finish();
+    for (let t = 0; t < frames.count; t++) {
+      const sum = [30 * 100, 30 * 7];
+      let counted = 30;
+      for (let u = Math.max(0, t - reach); u <= Math.min(frames.count - 1, t + reach); u++) {
+        if (frames.data[u * 2] < 0) continue;
+        counted++;
+        for (let d = 0; d < 2; d++) sum[d] += frames.data[u * 2 + d];
+      }
+      for (let d = 0; d < 2; d++) expect(out.data[t * 2 + d]).toBeCloseTo(frames.data[t * 2 + d] - sum[d] / counted, 3);
+    }
+    // A window wider than the utterance is the whole-utterance mean.
+    const wide = new CmnStage(2, { mode: 'utterance', utterancePriorFrames: 30, utteranceWindowFrames: 500 }, [100, 7], 1);
+    const whole = new CmnStage(2, { mode: 'utterance', utterancePriorFrames: 30 }, [100, 7], 1);
+    wide.push(frames);
+    whole.push(frames);
+    const [a, b] = [wide.finish(), whole.finish()];
+    for (let i = 0; i < a.data.length; i++) expect(a.data[i]).toBeCloseTo(b.data[i], 4);
+  });
+
   it('live: the running mean converges to the batch mean of the stream', () => {
     const stage = new CmnStage(2, { mode: 'live' }, [0, 0]);
     const frames = noisyFrames(3000, [10, -5], 2);
