@@ -12,6 +12,17 @@ export function positiveInteger(name: string) {
   };
 }
 
+/** A number in [low, high] (low excluded when `lowOpen`). */
+export function numberInRange(name: string, low: number, high: number, lowOpen = false) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!(lowOpen ? parsed > low : parsed >= low) || !(parsed <= high)) {
+      throw new InvalidArgumentError(`${name} must be a number in ${lowOpen ? '(' : '['}${low}, ${high}].`);
+    }
+    return parsed;
+  };
+}
+
 export function nonNegativeInteger(name: string) {
   return (value: string): number => {
     const parsed = Number(value);

@@ -40,7 +40,7 @@ import { fileSamples, fsddCorpus, transcriptsCorpus, type CorpusEntry } from '..
 import { DEFAULT_MODEL_PATH, saveModel } from '../streams/model-file.ts';
 import { ACCENTED_TRAINING_VOICES, FLITE_TRAINING_VOICES, fliteAvailable, synthesiseFliteVoices, synthesiseVoices, TRAINING_VOICES } from '../streams/synthetic-voices.ts';
 import { evaluate } from './eval-command.ts';
-import { formatSnrLevel, fsddDirOrExplain, indexRange, list, nonNegativeInteger, numberList, positiveInteger, snrLevels, type SnrLevel } from './options.ts';
+import { formatSnrLevel, fsddDirOrExplain, indexRange, list, nonNegativeInteger, numberInRange, numberList, positiveInteger, snrLevels, type SnrLevel } from './options.ts';
 
 export interface TrainOptions {
   fsdd?: string;
@@ -373,8 +373,8 @@ export function trainCommand(): Command {
     .option('--connected <n>', "add n connected-speech utterances: 3–7 of one speaker's recordings joined with pauses, in noise at 15–60 dB SNR", nonNegativeInteger('--connected'), 0)
     .option('--voice-variants <list>', 'espeak-ng variants of the English training voices (default m1,m3,m5,m7,f1,f3,f5; e.g. add klatt,klatt2)', list)
     .option('--mmi-passes <n>', 'passes of discriminative training (maximum mutual information) after maximum likelihood (0: none)', nonNegativeInteger('--mmi-passes'), 0)
-    .option('--mmi-acoustic-scale <k>', 'MMI: scale on acoustic log-likelihoods in the word posteriors, in (0, 1] (default 0.1)', Number)
-    .option('--mmi-i-smoothing <frames>', 'MMI: frames of each Gaussian\'s current statistics kept in its update (default 100)', Number)
+    .option('--mmi-acoustic-scale <k>', 'MMI: scale on acoustic log-likelihoods in the word posteriors, in (0, 1] (default 0.1)', numberInRange('--mmi-acoustic-scale', 0, 1, true))
+    .option('--mmi-i-smoothing <frames>', 'MMI: frames of each Gaussian\'s current statistics kept in its update (default 100)', numberInRange('--mmi-i-smoothing', 0, 1e6))
     .option('--seed <n>', 'seed of the augmentation', nonNegativeInteger('--seed'), 1)
     .option('--test-indices <range>', 'measure the model on these FSDD indices and record it in the provenance (e.g. 0-4)', indexRange)
     .action(async (options: TrainOptions) => {
