@@ -7,12 +7,13 @@
  *   taskset -c 1 npx tsx --expose-gc bench/decoder.ts [--fsdd DIR] [--model M] [--hour-minutes 60]
  *     [--sections speed,beam,streaming,hour]   (all four by default)
  */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { readFile as readFileCallback } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import wavefile from 'wavefile';
 import { evaluate } from '../cli/eval-command.ts';
 import { fsddDirOrExplain } from '../cli/options.ts';
@@ -35,6 +36,8 @@ import { loadModel } from '../streams/model-file.ts';
 import { digitStrings } from './connected-digits.ts';
 
 const { WaveFile } = wavefile;
+/** As streams/audio-file-source.ts reads files: the callback readFile, faster than fs/promises' on small files. */
+const readFile = promisify(readFileCallback);
 const { values } = parseArgs({
   options: {
     fsdd: { type: 'string' },
