@@ -25,6 +25,10 @@ import {
   DEFAULT_NOISE_COPY,
   HmmTrainer,
   mmiPass,
+  estimateSemiTiedTransform,
+  identity,
+  multiplySquare,
+  transformConfig,
   frontEndConfig,
   svgLinePlot,
   wholeWordTopology,
@@ -89,6 +93,12 @@ export interface TrainOptions {
   varianceFloorFraction?: number;
   /** espeak-ng variants of the English training voices (TRAINING_VOICES' otherwise). */
   voiceVariants?: string[];
+  /**
+   * Rounds of semi-tied covariance (MLLT) estimation after the passes: each estimates a
+   * transform of the features from the model's Gaussians, moves the model and the data into
+   * it, and runs one Baum-Welch pass. 0: none.
+   */
+  semiTiedRounds?: number;
   /** Passes of discriminative (MMI) training after maximum likelihood. 0: none. */
   mmiPasses?: number;
   /** MMI's scale on acoustic log-likelihoods in the word posteriors (mmi.ts's default otherwise). */
@@ -280,6 +290,18 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
         (report.stats.collapsedComponents ? `  collapsed ${report.stats.collapsedComponents}` : ''),
     );
   });
+  let transform: Float64Array | undefined;
+  for (let round = 1; round <= (options.semiTiedRounds ?? 0); round++) {
+    const dim = utterances[0].features.width;
+    const scatter = trainer.gaussianScatter();
+    const { transform: step, objectivePerFrame } = estimateSemiTiedTransform(scatter, dim);
+    trainer.transformFeatures(step, scatter);
+    transform = multiplySquare(step, transform ?? identity(dim), dim);
+    log(`semi-tied transform ${round}: objective ${objectivePerFrame[0].toFixed(3)} -> ${objectivePerFrame.at(-1)!.toFixed(3)} per frame`);
+    trainer.runPasses([{ components: options.mixtures, method: 'baum-welch' }], (report) =>
+      log(`pass ${String(report.pass).padStart(2)} baum-welch      ${report.components} components  log-likelihood ${report.logLikelihood.toExponential(6)} (${report.logLikelihoodPerFrame.toFixed(3)}/frame), features transformed`),
+    );
+  }
   let gmms = trainer.gmms;
   for (let pass = 1; pass <= (options.mmiPasses ?? 0); pass++) {
     const mmi = mmiPass(topology, gmms, utterances, {
@@ -294,7 +316,7 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
   const seconds = (performance.now() - started) / 1000;
   let model: SpeechModel = {
     name: options.name,
-    frontEnd: config,
+    frontEnd: transform ? { ...config, transform: transformConfig(transform, gmms[0].dim) } : config,
     units: topology.units,
     silenceUnit: topology.silenceUnit,
     gmms,
@@ -372,6 +394,7 @@ export function trainCommand(): Command {
     .option('--noise-only <n>', 'add n utterances of steady noise alone (0.3–2 s, −70 to −20 dBFS, white to low-pass), labelled with no words, for the silence model', nonNegativeInteger('--noise-only'), 0)
     .option('--connected <n>', "add n connected-speech utterances: 3–7 of one speaker's recordings joined with pauses, in noise at 15–60 dB SNR", nonNegativeInteger('--connected'), 0)
     .option('--voice-variants <list>', 'espeak-ng variants of the English training voices (default m1,m3,m5,m7,f1,f3,f5; e.g. add klatt,klatt2)', list)
+    .option('--semi-tied-rounds <n>', 'rounds of semi-tied covariance (MLLT) estimation after the passes, each followed by a Baum-Welch pass (0: none)', nonNegativeInteger('--semi-tied-rounds'), 0)
     .option('--mmi-passes <n>', 'passes of discriminative training (maximum mutual information) after maximum likelihood (0: none)', nonNegativeInteger('--mmi-passes'), 0)
     .option('--mmi-acoustic-scale <k>', 'MMI: scale on acoustic log-likelihoods in the word posteriors, in (0, 1] (default 0.1)', numberInRange('--mmi-acoustic-scale', 0, 1, true))
     .option('--mmi-i-smoothing <frames>', 'MMI: frames of each Gaussian\'s current statistics kept in its update (default 100)', numberInRange('--mmi-i-smoothing', 0, 1e6))

@@ -26,6 +26,7 @@ export { DEFAULT_FRAMER_CONFIG, Framer, frameGeometry, hammingWindow, type Frame
 export { DEFAULT_MFCC_CONFIG, MEYDA_INPUT_SCALE, MfccExtractor, lifterWeights, type MfccConfig } from './features/mfcc.ts';
 export { CMN_MODES, CmnStage, DEFAULT_CMN_CONFIG, type CmnConfig, type CmnMode } from './features/cmn.ts';
 export { DEFAULT_DELTA_CONFIG, DeltaStage, type DeltaConfig } from './features/deltas.ts';
+export { FeatureTransformStage, transformConfig, validateFeatureTransformConfig, type FeatureTransformConfig } from './features/feature-transform.ts';
 export {
   DEFAULT_FRONT_END_CONFIG,
   FeatureStage,
@@ -62,6 +63,15 @@ export {
   type TrainingUtterance,
 } from './training/hmm-training.ts';
 export { mmiPass, extendedBaumWelch, type MmiOptions, type MmiPassReport } from './training/mmi.ts';
+export {
+  estimateSemiTiedTransform,
+  identity,
+  multiplySquare,
+  semiTiedObjective,
+  type GaussianScatter,
+  type SemiTiedOptions,
+  type SemiTiedResult,
+} from './training/semi-tied-transform.ts';
 export { RecognitionScorer, alignWords, countErrors, formatReport, type AlignedPair, type RecognitionReport } from './eval/word-alignment.ts';
 export { svgLinePlot, type PlotSeries } from './eval/svg-line-plot.ts';
 export {
@@ -125,4 +135,4 @@ export {
 } from './search/online-decoder.ts';
 export { exhaustiveViterbi, type ReferenceResult, type ReferenceWord } from './search/exhaustive-viterbi.ts';
 export { RECOGNIZER_ADAPTATIONS, RecognitionSession, Recognizer, type RecognizerAdaptation, type RecognizerOptions } from './search/recognizer.ts';
-export { DEFAULT_BIAS_PRIOR_FRAMES, estimateCepstralBias, subtractBias, type CepstralBiasOptions } from './search/cepstral-bias.ts';
+export { DEFAULT_BIAS_PRIOR_FRAMES, biasOffset, estimateCepstralBias, subtractBias, type CepstralBiasOptions } from './search/cepstral-bias.ts';

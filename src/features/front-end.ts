@@ -1,6 +1,7 @@
 /**
  * The whole front end as one stepper: samples at the model's rate → 39-dimensional feature
- * frames (13 MFCC + Δ + ΔΔ by default). Framer → MFCC → CMN → deltas, in that order.
+ * frames (13 MFCC + Δ + ΔΔ by default). Framer → MFCC → CMN → deltas (→ the model's feature
+ * transform, when it has one), in that order.
  *
  * Its configuration is one validated object that model files embed, so the features a model
  * was trained on and the features it decodes are made by the same code with the same settings.
@@ -16,6 +17,7 @@ import { concatBlocks, type FrameBlock } from '../frames/frame-block.ts';
 import { DEFAULT_FRAMER_CONFIG, Framer, frameGeometry, validateFramerConfig, type FramerConfig } from '../frames/framer.ts';
 import { CmnStage, DEFAULT_CMN_CONFIG, validateCmnConfig, type CmnConfig } from './cmn.ts';
 import { DEFAULT_DELTA_CONFIG, DeltaStage, validateDeltaConfig, type DeltaConfig } from './deltas.ts';
+import { FeatureTransformStage, validateFeatureTransformConfig, type FeatureTransformConfig } from './feature-transform.ts';
 import { DEFAULT_MFCC_CONFIG, MfccExtractor, validateMfccConfig, type MfccConfig } from './mfcc.ts';
 
 export interface FrontEndConfig {
@@ -23,6 +25,8 @@ export interface FrontEndConfig {
   readonly mfcc: MfccConfig;
   readonly cmn: CmnConfig;
   readonly deltas: DeltaConfig;
+  /** A square matrix applied to every feature frame last (learnt in training); absent: none. */
+  readonly transform?: FeatureTransformConfig;
 }
 
 export const DEFAULT_FRONT_END_CONFIG: FrontEndConfig = {
@@ -38,6 +42,7 @@ export interface FrontEndOverrides {
   readonly mfcc?: Partial<MfccConfig>;
   readonly cmn?: Partial<CmnConfig>;
   readonly deltas?: Partial<DeltaConfig>;
+  readonly transform?: FeatureTransformConfig;
 }
 
 /** Fills unspecified fields with defaults and validates the result. */
@@ -47,18 +52,23 @@ export function frontEndConfig(overrides: FrontEndOverrides = {}): FrontEndConfi
     mfcc: { ...DEFAULT_MFCC_CONFIG, ...overrides.mfcc },
     cmn: { ...DEFAULT_CMN_CONFIG, ...overrides.cmn },
     deltas: { ...DEFAULT_DELTA_CONFIG, ...overrides.deltas },
+    ...(overrides.transform ? { transform: overrides.transform } : {}),
   });
 }
 
 /** Validates a complete config (as read from a model file); errors name the field path. */
 export function validateFrontEndConfig(value: unknown, owner = 'frontEnd'): FrontEndConfig {
   const config = checkObject(owner, value);
-  checkKnownFields(owner, config, ['frames', 'mfcc', 'cmn', 'deltas']);
+  checkKnownFields(owner, config, ['frames', 'mfcc', 'cmn', 'deltas', 'transform']);
+  const mfcc = validateMfccConfig(config.mfcc, `${owner}.mfcc`);
+  const deltas = validateDeltaConfig(config.deltas, `${owner}.deltas`);
+  const width = mfcc.cepstra * (deltas.order + 1);
   return {
     frames: validateFramerConfig(config.frames, `${owner}.frames`),
-    mfcc: validateMfccConfig(config.mfcc, `${owner}.mfcc`),
+    mfcc,
     cmn: validateCmnConfig(config.cmn, `${owner}.cmn`),
-    deltas: validateDeltaConfig(config.deltas, `${owner}.deltas`),
+    deltas,
+    ...(config.transform !== undefined ? { transform: validateFeatureTransformConfig(config.transform, width, `${owner}.transform`) } : {}),
   };
 }
 
@@ -95,6 +105,7 @@ export class FeatureStage {
   private readonly mfcc: MfccExtractor;
   private readonly cmn: CmnStage;
   private readonly deltas: DeltaStage;
+  private readonly transform: FeatureTransformStage | undefined;
   private finished = false;
 
   constructor(config: FrontEndConfig = DEFAULT_FRONT_END_CONFIG, options: FrontEndOptions = {}) {
@@ -104,6 +115,7 @@ export class FeatureStage {
     this.mfcc = new MfccExtractor(this.config.frames.sampleRateHz * warp, this.inputWidth, this.config.mfcc);
     this.cmn = new CmnStage(this.mfcc.width, this.config.cmn, options.cmnPriorMean, c0PerDb(this.config));
     this.deltas = new DeltaStage(this.mfcc.width, this.config.deltas);
+    this.transform = this.config.transform ? new FeatureTransformStage(this.deltas.width, this.config.transform) : undefined;
     this.width = this.deltas.width;
   }
 
@@ -116,13 +128,17 @@ export class FeatureStage {
     if (this.finished) {
       throw new BeamlineError(ERROR_CODES.LIFECYCLE, 'FeatureStage.push() after finish(); call reset() to start a new stream');
     }
-    return this.deltas.push(this.cmn.push(this.mfcc.push(frames)));
+    return this.transformed(this.deltas.push(this.cmn.push(this.mfcc.push(frames))));
+  }
+
+  private transformed(block: FrameBlock): FrameBlock {
+    return this.transform ? this.transform.push(block) : block;
   }
 
   finish(): FrameBlock {
     this.finished = true;
     const fromCmn = this.deltas.push(this.cmn.finish());
-    return concatBlocks([fromCmn, this.deltas.finish()], this.width);
+    return this.transformed(concatBlocks([fromCmn, this.deltas.finish()], this.width));
   }
 
   reset(): void {

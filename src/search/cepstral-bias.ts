@@ -11,11 +11,15 @@
  *
  *   b_d = Σ_t (x_td − μ_td) / σ²_td  /  Σ_t 1 / σ²_td         (static dimensions d only)
  *
- * since a constant shift of the cepstra leaves Δ and ΔΔ unchanged. `priorFrames` shrinks b
+ * since a constant shift of the cepstra leaves Δ and ΔΔ unchanged. With a feature transform A
+ * in the model (features x' = A x), the shift of the features is P b, P the first columns of A,
+ * and b solves the normal equations Σ_t Pᵀ Λ_t P b = Σ_t Pᵀ Λ_t (x_t − μ_t) (Λ_t the diagonal
+ * precisions), which is the formula above when A is the identity. `priorFrames` shrinks b
  * towards 0 as if that many more frames had no offset: a single word cannot tell its own colour
  * from the channel's, a string of digits can. Silence frames are left out: their spectrum is the
  * room's noise, not the talker's channel.
  */
+import { Matrix, solve } from 'ml-matrix';
 import type { FrameBlock } from '../frames/frame-block.ts';
 import { buildUtteranceGraph } from '../graph/utterance-graph.ts';
 import { spell } from '../graph/unit-hmm.ts';
@@ -47,8 +51,9 @@ export function estimateCepstralBias(model: SpeechModel, features: FrameBlock, w
   const alignment = viterbiAlign(graph, emissionScores(graph, features, model.gmms), features.count);
   if (alignment.states.length === 0) return bias;
   const width = features.width;
-  const weighted = new Float64Array(statics);
-  const precision = new Float64Array(statics);
+  // Per feature dimension: Σ_t λ_ti (x_ti − μ_ti) and Σ_t λ_ti.
+  const weighted = new Float64Array(width);
+  const precision = new Float64Array(width);
   let frames = 0;
   let componentScores = new Float64Array(0);
   for (let t = 0; t < features.count; t++) {
@@ -60,7 +65,7 @@ export function estimateCepstralBias(model: SpeechModel, features: FrameBlock, w
     let best = 0;
     for (let k = 1; k < gmm.components; k++) if (componentScores[k] > componentScores[best]) best = k;
     const row = best * gmm.dim;
-    for (let d = 0; d < statics; d++) {
+    for (let d = 0; d < width; d++) {
       const inverse = gmm.inverseVariances[row + d];
       weighted[d] += (features.data[t * width + d] - gmm.means[row + d]) * inverse;
       precision[d] += inverse;
@@ -69,15 +74,53 @@ export function estimateCepstralBias(model: SpeechModel, features: FrameBlock, w
   }
   if (frames === 0) return bias;
   const shrink = 1 + (options.priorFrames ?? DEFAULT_BIAS_PRIOR_FRAMES) / frames;
-  for (let d = 0; d < statics; d++) bias[d] = weighted[d] / (precision[d] * shrink);
+  const shift = staticShift(model, width);
+  if (shift === undefined) {
+    for (let d = 0; d < statics; d++) bias[d] = weighted[d] / (precision[d] * shrink);
+    return bias;
+  }
+  const normal = Matrix.zeros(statics, statics);
+  const right = Matrix.zeros(statics, 1);
+  for (let i = 0; i < width; i++) {
+    for (let a = 0; a < statics; a++) {
+      const pa = shift[i * statics + a];
+      right.set(a, 0, right.get(a, 0) + weighted[i] * pa);
+      for (let b = 0; b < statics; b++) normal.set(a, b, normal.get(a, b) + shrink * precision[i] * pa * shift[i * statics + b]);
+    }
+  }
+  bias.set(solve(normal, right).getColumn(0));
   return bias;
 }
 
-/** A copy of `features` with `bias` subtracted from its first `bias.length` values of every frame. */
-export function subtractBias(features: FrameBlock, bias: Float64Array): FrameBlock {
+/**
+ * How the features move when the static cepstra move by one unit each: the first columns of the
+ * model's feature transform (row-major width × statics); undefined without a transform (the
+ * identity on the first values).
+ */
+function staticShift(model: SpeechModel, width: number): Float64Array | undefined {
+  const matrix = model.frontEnd.transform?.matrix;
+  if (matrix === undefined) return undefined;
+  const statics = model.cmnPriorMean.length;
+  const shift = new Float64Array(width * statics);
+  for (let i = 0; i < width; i++) for (let a = 0; a < statics; a++) shift[i * statics + a] = matrix[i][a];
+  return shift;
+}
+
+/** The offset of every feature value that a bias of the static cepstra causes (the bias itself without a transform). */
+export function biasOffset(model: SpeechModel, bias: Float64Array): Float64Array {
+  const width = model.gmms[0].dim;
+  const shift = staticShift(model, width);
+  if (shift === undefined) return bias;
+  const offset = new Float64Array(width);
+  for (let i = 0; i < width; i++) for (let a = 0; a < bias.length; a++) offset[i] += shift[i * bias.length + a] * bias[a];
+  return offset;
+}
+
+/** A copy of `features` with `offset` subtracted from its first `offset.length` values of every frame. */
+export function subtractBias(features: FrameBlock, offset: Float64Array): FrameBlock {
   const data = features.data.slice(0, features.count * features.width);
   for (let t = 0; t < features.count; t++) {
-    for (let d = 0; d < bias.length; d++) data[t * features.width + d] -= bias[d];
+    for (let d = 0; d < offset.length; d++) data[t * features.width + d] -= offset[d];
   }
   return { ...features, data };
 }

@@ -14,6 +14,7 @@
 import { BeamlineError, ERROR_CODES } from '../errors.ts';
 import { CmnStage } from '../features/cmn.ts';
 import { DeltaStage } from '../features/deltas.ts';
+import { FeatureTransformStage } from '../features/feature-transform.ts';
 import { c0PerDb, FrontEnd, type FrontEndConfig } from '../features/front-end.ts';
 import { MfccExtractor } from '../features/mfcc.ts';
 import { concatBlocks, type FrameBlock } from '../frames/frame-block.ts';
@@ -21,7 +22,7 @@ import { Framer } from '../frames/framer.ts';
 import { compileDecodingGraph, type DecodingGraph, type DecodingGraphConfig } from '../graph/decoding-graph.ts';
 import { wordLoopGrammar, type WordGrammar } from '../graph/word-grammar.ts';
 import type { SpeechModel } from '../io/speech-model.ts';
-import { estimateCepstralBias, subtractBias } from './cepstral-bias.ts';
+import { biasOffset, estimateCepstralBias, subtractBias } from './cepstral-bias.ts';
 import { type DecoderEvent, type DecoderOverrides, type FinalHypothesis, type HypothesisWord, OnlineDecoder } from './online-decoder.ts';
 
 export interface RecognizerOptions {
@@ -102,7 +103,7 @@ export class Recognizer {
   adapt(features: FrameBlock, hypothesis: FinalHypothesis): FinalHypothesis {
     if (this.adaptation === 'none' || hypothesis.words.length === 0) return hypothesis;
     const bias = estimateCepstralBias(this.model, features, hypothesis.words.map((word) => word.word));
-    return this.decodeUtterance(subtractBias(features, bias)) ?? hypothesis;
+    return this.decodeUtterance(subtractBias(features, biasOffset(this.model, bias))) ?? hypothesis;
   }
 }
 
@@ -132,6 +133,8 @@ export class RecognitionSession {
   private readonly mfcc: MfccExtractor | undefined;
   private readonly liveCmn: CmnStage | undefined;
   private readonly liveDeltas: DeltaStage | undefined;
+  /** The model's feature transform, if it has one (it keeps no state between frames). */
+  private readonly transform: FeatureTransformStage | undefined;
   /** Cepstra of the stream from frame `keptFrom` on. */
   private kept: Float32Array = new Float32Array(0);
   private keptFrames = 0;
@@ -151,13 +154,18 @@ export class RecognitionSession {
     this.mfcc = new MfccExtractor(config.frames.sampleRateHz, this.framer.fftSize, config.mfcc);
     this.liveCmn = new CmnStage(this.mfcc.width, config.cmn, recognizer.model.cmnPriorMean, c0PerDb(config));
     this.liveDeltas = new DeltaStage(this.mfcc.width, config.deltas);
+    this.transform = config.transform ? new FeatureTransformStage(this.liveDeltas.width, config.transform) : undefined;
+  }
+
+  private transformed(features: FrameBlock): FrameBlock {
+    return this.transform ? this.transform.push(features) : features;
   }
 
   push(samples: Float32Array): DecoderEvent[] {
     if (this.frontEnd !== undefined) return this.batchDecode(this.frontEnd.push(samples));
     const cepstra = this.mfcc!.push(this.framer!.push(samples));
     this.keep(cepstra);
-    return this.secondPass(this.decoder.push(this.liveDeltas!.push(this.liveCmn!.push(cepstra))));
+    return this.secondPass(this.decoder.push(this.transformed(this.liveDeltas!.push(this.liveCmn!.push(cepstra)))));
   }
 
   finish(): DecoderEvent[] {
@@ -165,7 +173,7 @@ export class RecognitionSession {
     this.keep(this.mfcc!.push(this.framer!.finish()));
     const held = this.liveDeltas!.push(this.liveCmn!.finish());
     const last = concatBlocks([held, this.liveDeltas!.finish()], this.liveDeltas!.width);
-    return this.secondPass([...this.decoder.push(last), ...this.decoder.finish()]);
+    return this.secondPass([...this.decoder.push(this.transformed(last)), ...this.decoder.finish()]);
   }
 
   /** Push-to-talk release: ends the utterance at the frames decoded so far. */
@@ -233,7 +241,7 @@ export class RecognitionSession {
     const cmn = new CmnStage(width, { ...config.cmn, mode: 'utterance' }, this.recognizer.model.cmnPriorMean, c0PerDb(config));
     cmn.push(cepstra);
     const deltas = new DeltaStage(width, config.deltas);
-    const features = concatBlocks([deltas.push(cmn.finish()), deltas.finish()], deltas.width);
+    const features = this.transformed(concatBlocks([deltas.push(cmn.finish()), deltas.finish()], deltas.width));
     const second = this.recognizer.decodeUtterance(features);
     return second === undefined ? first : this.withSecondPass(first, this.recognizer.adapt(features, second));
   }

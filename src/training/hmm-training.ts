@@ -21,7 +21,8 @@ import { emissionScores } from '../scoring/emission-matrix.ts';
 import type { GmmScoringKind } from '../scoring/gmm-scorer.ts';
 import { viterbiAlign } from '../search/viterbi-alignment.ts';
 import { forwardBackward } from './forward-backward.ts';
-import { DiagonalGmmAccumulator, splitGmm, type EstimationStats } from './gmm-accumulator.ts';
+import { DiagonalGmmAccumulator, FullGmmAccumulator, splitGmm, type EstimationStats } from './gmm-accumulator.ts';
+import type { GaussianScatter } from './semi-tied-transform.ts';
 
 export interface TrainingUtterance {
   /** Where it came from, for messages. */
@@ -75,7 +76,8 @@ export interface HmmTopology {
 }
 
 interface PreparedUtterance {
-  readonly utterance: TrainingUtterance;
+  /** Replaced when the features are transformed. */
+  utterance: TrainingUtterance;
   readonly graph: UtteranceGraph;
   /** The graph's states without optional silence, for the equal-length alignment. */
   readonly wordStates: number[];
@@ -152,6 +154,91 @@ export class HmmTrainer {
       onPass?.(report);
     });
     return this.reports;
+  }
+
+  /** Further passes after `train()` (numbered on from the last), for example after `transformFeatures`. */
+  runPasses(passes: readonly TrainingPass[], onPass?: (report: PassReport) => void): void {
+    for (const pass of passes) onPass?.(this.runPass(this.reports.length, pass));
+  }
+
+  /**
+   * Every Gaussian's occupancy and full covariance over the training data, from a Viterbi
+   * alignment with the current model (frames shared among a state's components by their
+   * posteriors): what a semi-tied transform is estimated from. State-major, component-minor.
+   */
+  gaussianScatter(): GaussianScatter[] {
+    const accumulators = this.gmms.map((gmm) => new FullGmmAccumulator(gmm.components, this.dim));
+    for (const { utterance, graph } of this.prepared) {
+      const T = utterance.features.count;
+      const alignment = viterbiAlign(graph, emissionScores(graph, utterance.features, this.gmms, this.options.scoring), T);
+      if (alignment.logLikelihood === LOG_ZERO) continue;
+      for (let t = 0; t < T; t++) {
+        const emission = graph.emissions[alignment.states[t]];
+        accumulators[emission].addSoft(this.gmms[emission], utterance.features.data, t * this.dim);
+      }
+    }
+    const dim = this.dim;
+    return accumulators.flatMap((accumulator) =>
+      Array.from({ length: accumulator.components }, (_, k) => {
+        const occupancy = accumulator.occupancy[k];
+        const covariance = new Float64Array(dim * dim);
+        if (occupancy > 0) {
+          const mean = accumulator.firstMoments.subarray(k * dim, (k + 1) * dim);
+          const outer = accumulator.outerProducts[k];
+          for (let i = 0; i < dim; i++) {
+            for (let j = 0; j < dim; j++) covariance[i * dim + j] = outer[i * dim + j] / occupancy - (mean[i] / occupancy) * (mean[j] / occupancy);
+          }
+        }
+        return { occupancy, covariance };
+      }),
+    );
+  }
+
+  /**
+   * Moves training into the space x' = A x (row-major D × D): every utterance's features are
+   * transformed, the variance floor recomputed there, and each Gaussian becomes mean A μ and
+   * variances diag(A W Aᵀ) from its scatter W (its old variances where it had no data), so the
+   * next pass starts from the model the transform was estimated for.
+   */
+  transformFeatures(transform: Float64Array, scatter: readonly GaussianScatter[]): void {
+    const dim = this.dim;
+    const apply = (x: ArrayLike<number>, offset: number, out: Float64Array | Float32Array, outOffset: number): void => {
+      for (let i = 0; i < dim; i++) {
+        let sum = 0;
+        for (let j = 0; j < dim; j++) sum += transform[i * dim + j] * x[offset + j];
+        out[outOffset + i] = sum;
+      }
+    };
+    for (const prepared of this.prepared) {
+      const { features } = prepared.utterance;
+      const data = new Float32Array(features.count * dim);
+      for (let t = 0; t < features.count; t++) apply(features.data, t * dim, data, t * dim);
+      prepared.utterance = { ...prepared.utterance, features: { ...features, data } };
+    }
+    const { variance } = blockMoments(this.prepared.map(({ utterance }) => utterance.features), dim);
+    this.varianceFloor.set(variance.map((v) => v * this.options.varianceFloorFraction));
+    let gaussian = 0;
+    this.gmms = this.gmms.map((gmm) => {
+      const means = new Float64Array(gmm.components * dim);
+      const variances = new Float64Array(gmm.components * dim);
+      for (let k = 0; k < gmm.components; k++, gaussian++) {
+        apply(gmm.means, k * dim, means, k * dim);
+        const { occupancy, covariance } = scatter[gaussian];
+        for (let i = 0; i < dim; i++) {
+          let value = 0;
+          for (let j = 0; j < dim; j++) {
+            const aij = transform[i * dim + j];
+            if (occupancy > 0) {
+              for (let l = 0; l < dim; l++) value += aij * covariance[j * dim + l] * transform[i * dim + l];
+            } else {
+              value += aij * aij * gmm.variances[k * dim + j];
+            }
+          }
+          variances[k * dim + i] = Math.max(value, this.varianceFloor[i]);
+        }
+      }
+      return new DiagonalGmm(dim, { weights: gmm.weights, means, variances });
+    });
   }
 
   private totalFrames(): number {

@@ -20,19 +20,24 @@ describe.skipIf(missing)('beamline train and eval on FSDD', () => {
   it('trains a small model, writing the model, its curve and the log-likelihood of every pass', async () => {
     const { code, stderr } = await beamline(
       'train', '--fsdd', fsdd, '--speakers', 'theo', '--indices', '5-29', '--mixtures', '2', '--iterations', '3',
-      '--baum-welch', '1', '--vtlp', '', '--out', model, '--name', 'theo-test',
+      '--baum-welch', '1', '--vtlp', '', '--semi-tied-rounds', '1', '--out', model, '--name', 'theo-test',
     );
     expect(code).toBe(0);
     expect(stderr).toMatch(/pass {2}0 equal-alignment/);
     expect(stderr).toMatch(/pass {2}7 baum-welch\s+2 components\s+log-likelihood/);
+    // The semi-tied round: its objective rises, then one more pass in the transformed space.
+    const [, before, after] = /semi-tied transform 1: objective (-?[\d.]+) -> (-?[\d.]+) per frame/.exec(stderr) ?? [];
+    expect(Number(after)).toBeGreaterThan(Number(before));
+    expect(stderr).toMatch(/pass {2}8 baum-welch\s+2 components\s+log-likelihood .*features transformed/);
     const parsed = parseModel(readFileSync(model, 'utf8'), model);
     expect(parsed.name).toBe('theo-test');
     expect(parsed.gmms[0].components).toBe(2);
+    expect(parsed.frontEnd.transform?.matrix).toHaveLength(39);
     expect(parsed.provenance.data).toContain('speakers theo, indices 5-29 (250 recordings)');
     expect(readFileSync(model.replace(/\.json$/, '.svg'), 'utf8')).toContain('<svg');
   }, 120_000);
 
-  it('evaluates it on the same speaker\'s test split, as text and as JSON', async () => {
+  it('evaluates it (through its feature transform) on the same speaker\'s test split, as text and as JSON', async () => {
     const text = await beamline('eval', fsdd, '--model', model, '--speakers', 'theo', '--indices', '0-4');
     expect(text.code).toBe(0);
     const counts = /WORD: %Corr=\d+\.\d\d, Acc=\d+\.\d\d \[H=(\d+), D=(\d+), S=(\d+), I=\d+, N=50\]/.exec(text.stdout);

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { from, lastValueFrom, Subject, toArray } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Recognizer, SeededRandom, type DecoderEvent, type FinalHypothesis, type SpeechModel } from '../../src/index.ts';
+import { DiagonalGmm, Recognizer, SeededRandom, type DecoderEvent, type FinalHypothesis, type SpeechModel } from '../../src/index.ts';
 import { fileFeatures, fileSamples } from '../../streams/corpus.ts';
 import { loadModel } from '../../streams/model-file.ts';
 import { floatChunks } from '../../streams/pcm-chunk-source.ts';
@@ -100,6 +100,41 @@ describe('recognize (audio → hypotheses) with the shipped model', () => {
     // "seven" starts after the pause that follows "two" begins (times are the stream's, not the utterance's).
     expect(seventh.start).toBeGreaterThan(0.2 + two.length / RATE - 0.15);
     for (const size of [37, 8000]) expect(finals(await run(streaming, audio, size))).toEqual(streamed);
+  });
+
+  it('a model with a feature transform decodes through it on every path (a permuted, rescaled twin of the model hears the same)', async () => {
+    // x' = A x with A a permutation times a scaling: diagonal Gaussians stay diagonal (means A μ,
+    // variances scaled by the squares), so the twin's scores differ from the model's by one
+    // constant per frame and every decision must be the same.
+    const dim = model.gmms[0].dim;
+    const order = Array.from({ length: dim }, (_, i) => (i * 7) % dim);
+    const scale = order.map((_, i) => 0.5 + (i % 5) * 0.3);
+    const matrix = order.map((source, i) => Array.from({ length: dim }, (_, j) => (j === source ? scale[i] : 0)));
+    const twin: SpeechModel = {
+      ...model,
+      frontEnd: { ...model.frontEnd, transform: { matrix } },
+      gmms: model.gmms.map((gmm) => {
+        const means = new Float64Array(gmm.means.length);
+        const variances = new Float64Array(gmm.variances.length);
+        for (let k = 0; k < gmm.components; k++) {
+          for (let i = 0; i < dim; i++) {
+            means[k * dim + i] = scale[i] * gmm.means[k * dim + order[i]];
+            variances[k * dim + i] = scale[i] ** 2 * gmm.variances[k * dim + order[i]];
+          }
+        }
+        return new DiagonalGmm(dim, { weights: gmm.weights, means, variances });
+      }),
+    };
+    const audio = join([pause(0.2, 7), two, pause(0.9, 8), seven, pause(0.2, 9)]);
+    for (const options of [{}, { streaming: true }, { adaptation: 'bias' as const }, { streaming: true, adaptation: 'bias' as const }]) {
+      const expected = finals(await run(new Recognizer(model, options), audio, 800));
+      const heard = finals(await run(new Recognizer(twin, options), audio, 800));
+      expect(heard.map((final) => final.text)).toEqual(expected.map((final) => final.text));
+      expect(heard.flatMap((final) => final.words.map((word) => [word.startFrame, word.endFrame]))).toEqual(
+        expected.flatMap((final) => final.words.map((word) => [word.startFrame, word.endFrame])),
+      );
+    }
+    expect(finals(await run(new Recognizer(twin), audio, 800)).map((final) => final.text)).toEqual(['two', 'seven']);
   });
 
   it('finalize$ ends the utterance at once (push-to-talk)', async () => {

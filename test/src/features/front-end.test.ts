@@ -97,6 +97,38 @@ describe('MFCC front end', () => {
     expect(() => frontEndConfig({ cmn: { mode: 'sliding' as never } })).toThrow(/frontEnd\.cmn\.mode must be one of "utterance", "live", "none"; got "sliding"/);
     expect(() => frontEndConfig({ frames: { sampleRateHz: 8000.5 } })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
   });
+
+  it('applies a feature transform last: each frame times the matrix, however the audio is chunked', () => {
+    const samples = readFixture('espeak-seven-8k.wav');
+    const matrix = Array.from({ length: 39 }, (_, i) => Array.from({ length: 39 }, (_, j) => (i === j ? 1 : 0) + 0.05 * Math.sin(i * 7 + j * 3)));
+    const plain = computeFeatures(samples, frontEndConfig());
+    const transformed = computeFeatures(samples, frontEndConfig({ transform: { matrix } }));
+    expect(transformed.count).toBe(plain.count);
+    for (const t of [0, 10, plain.count - 1]) {
+      for (const i of [0, 13, 38]) {
+        const expected = matrix[i].reduce((sum, value, j) => sum + value * plain.data[t * 39 + j], 0);
+        expect(transformed.data[t * 39 + i]).toBeCloseTo(expected, 2);
+      }
+    }
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: samples.length }), { maxLength: 6 }), (cuts) => {
+        expect(runChunked(samples, { transform: { matrix } }, cuts).data).toEqual(transformed.data);
+      }),
+      { numRuns: 10 },
+    );
+  });
+
+  it('names the row or entry of a bad feature transform', () => {
+    const square = (n: number): number[][] => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => Number(i === j)));
+    expect(() => frontEndConfig({ transform: { matrix: square(13) } })).toThrow('frontEnd.transform.matrix must have 39 rows (the feature width); got 13');
+    const ragged = square(39);
+    ragged[4] = ragged[4].slice(1);
+    expect(() => frontEndConfig({ transform: { matrix: ragged } })).toThrow('frontEnd.transform.matrix[4] must have 39 numbers; got 38');
+    const broken = square(39);
+    broken[2][7] = Number.NaN;
+    expect(() => frontEndConfig({ transform: { matrix: broken } })).toThrow('frontEnd.transform.matrix[2][7] must be a finite number; got NaN');
+    expect(frontEndConfig({ deltas: { order: 0 }, transform: { matrix: square(13) } }).transform?.matrix.length).toBe(13);
+  });
 });
 
 describe('Framer', () => {

@@ -9,7 +9,7 @@ import { leftToRightHmm, spell } from '../../../src/graph/unit-hmm.ts';
 import { emissionScores } from '../../../src/scoring/emission-matrix.ts';
 import { viterbiAlign } from '../../../src/search/viterbi-alignment.ts';
 import { SeededRandom } from '../../../src/math/random.ts';
-import { estimateCepstralBias, subtractBias } from '../../../src/search/cepstral-bias.ts';
+import { biasOffset, estimateCepstralBias, subtractBias } from '../../../src/search/cepstral-bias.ts';
 import { Recognizer } from '../../../src/search/recognizer.ts';
 
 /**
@@ -78,6 +78,47 @@ describe('estimateCepstralBias', () => {
         const { states } = viterbiAlign(graph, emissionScores(graph, features, m.gmms), features.count);
         const logLikelihood = (shift: Float64Array): number => {
           const shifted = subtractBias(features, shift);
+          let total = 0;
+          for (let t = 0; t < features.count; t++) {
+            if (graph.wordOf[states[t]] >= 0) total += m.gmms[graph.emissions[states[t]]].logLikelihood(shifted.data, t * 4);
+          }
+          return total;
+        };
+        const best = logLikelihood(bias);
+        for (const [d, step] of [[0, 0.05], [0, -0.05], [1, 0.05], [1, -0.05]] as const) {
+          const moved = Float64Array.from(bias);
+          moved[d] += step;
+          expect(logLikelihood(moved)).toBeLessThan(best);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('with a feature transform x\' = A x in the model, finds the static offset through A (most likely; any shift lowers it)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1000 }), fc.double({ min: -1.5, max: 1.5, noNaN: true }), fc.double({ min: -1.5, max: 1.5, noNaN: true }), (seed, a, b) => {
+        const random = new SeededRandom(seed);
+        const plain = model();
+        // A well-conditioned random transform: the identity plus a mixing of every dimension.
+        const matrix = Array.from({ length: 4 }, (_, i) => Array.from({ length: 4 }, (_, j) => (i === j ? 1 : 0) + 0.4 * random.normal()));
+        const apply = (x: ArrayLike<number>, offset: number): number[] => matrix.map((row) => row.reduce((sum, value, j) => sum + value * x[offset + j], 0));
+        const m: SpeechModel = {
+          ...plain,
+          frontEnd: { ...plain.frontEnd, transform: { matrix } },
+          gmms: plain.gmms.map((gmm, i) => new DiagonalGmm(4, { weights: [1], means: apply(gmm.means, 0), variances: [...VARIANCES[i], 1, 1] })),
+        };
+        const words = ['up', 'down'];
+        const { features: raw } = utterance(words, [a, b], random, 0.2);
+        const data = new Float32Array(raw.data.length);
+        for (let t = 0; t < raw.count; t++) data.set(apply(raw.data, 4 * t), 4 * t);
+        const features = { ...raw, data };
+        const bias = estimateCepstralBias(m, features, words, { priorFrames: 0 });
+        const units = unitsByName(m);
+        const graph = buildUtteranceGraph(words.map((word) => spell([word], m.lexicon, units)), units.get('sil'), unitStateBases(m.units));
+        const { states } = viterbiAlign(graph, emissionScores(graph, features, m.gmms), features.count);
+        const logLikelihood = (shift: Float64Array): number => {
+          const shifted = subtractBias(features, biasOffset(m, shift));
           let total = 0;
           for (let t = 0; t < features.count; t++) {
             if (graph.wordOf[states[t]] >= 0) total += m.gmms[graph.emissions[states[t]]].logLikelihood(shifted.data, t * 4);
