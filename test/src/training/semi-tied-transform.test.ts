@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Matrix, determinant } from 'ml-matrix';
-import { DiagonalGmm } from '../../../src/acoustic/diagonal-gmm.ts';
+import { type DiagonalGmm } from '../../../src/acoustic/diagonal-gmm.ts';
 import { leftToRightHmm } from '../../../src/graph/unit-hmm.ts';
 import { SeededRandom } from '../../../src/math/random.ts';
 import { HmmTrainer, type HmmTopology, type TrainingUtterance } from '../../../src/training/hmm-training.ts';
