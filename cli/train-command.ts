@@ -42,7 +42,16 @@ import {
 } from '../src/index.ts';
 import { fileSamples, fsddCorpus, transcriptsCorpus, type CorpusEntry } from '../streams/corpus.ts';
 import { DEFAULT_MODEL_PATH, saveModel } from '../streams/model-file.ts';
-import { ACCENTED_TRAINING_VOICES, FLITE_TRAINING_VOICES, fliteAvailable, synthesiseFliteVoices, synthesiseVoices, TRAINING_VOICES } from '../streams/synthetic-voices.ts';
+import {
+  ACCENTED_TRAINING_VOICES,
+  FESTIVAL_TRAINING_VOICES,
+  FLITE_TRAINING_VOICES,
+  fliteAvailable,
+  synthesiseFestivalVoices,
+  synthesiseFliteVoices,
+  synthesiseVoices,
+  TRAINING_VOICES,
+} from '../streams/synthetic-voices.ts';
 import { evaluate } from './eval-command.ts';
 import { formatSnrLevel, fsddDirOrExplain, indexRange, list, nonNegativeInteger, numberInRange, numberList, positiveInteger, snrLevels, type SnrLevel } from './options.ts';
 
@@ -69,6 +78,8 @@ export interface TrainOptions {
   seed: number;
   /** Add espeak-ng voices (female, child-like, other accents) to the training data. */
   syntheticVoices: boolean;
+  /** Festival's diphone voices too (FESTIVAL_TRAINING_VOICES; festival and its festvox packages must be installed). */
+  festivalVoices?: boolean;
   /**
    * Extra copies of the FSDD (or transcript) recordings in steady white noise, one per level: an
    * SNR in dB, or a range each copy draws its SNR from; the noise runs on before and after.
@@ -192,6 +203,11 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
     } else {
       log('flite is not installed (apt-get install flite): training without its voices');
     }
+  }
+  if (options.festivalVoices) {
+    const festival = await synthesiseFestivalVoices(vocabulary, FESTIVAL_TRAINING_VOICES, options.seed);
+    log(`added ${festival.length} festival recordings (voices ${FESTIVAL_TRAINING_VOICES.voices.join(', ')})`);
+    entries.push(...festival);
   }
   if (options.accentedVoices) {
     const accented = await synthesiseVoices(vocabulary, ACCENTED_TRAINING_VOICES, options.seed);
@@ -331,7 +347,7 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
       command: `beamline ${process.argv.slice(2).join(' ')}`.trim(),
       date: new Date().toISOString().slice(0, 10),
       accuracy: {},
-      notes: `VTLP warps ${warps.join(', ')} (1: none); silence padding up to ${options.padSilence} s per end; noisy copies at SNR ${options.noiseCopies.map(formatSnrLevel).join(', ') || 'none'} dB; ${options.connected ?? 0} connected strings; ${options.clippedCopies ?? 0} edge-clipped copies per recording; speed copies ${speeds.join(', ') || 'none'}; ${options.noiseOnly ?? 0} noise-only utterances; foreign-accented voices ${options.accentedVoices ? 'on' : 'off'}; ${passes.length} passes after the equal-length alignment; ${options.mmiPasses ?? 0} MMI passes; trained in ${seconds.toFixed(0)} s on one core`,
+      notes: `VTLP warps ${warps.join(', ')} (1: none); silence padding up to ${options.padSilence} s per end; noisy copies at SNR ${options.noiseCopies.map(formatSnrLevel).join(', ') || 'none'} dB; ${options.connected ?? 0} connected strings; ${options.clippedCopies ?? 0} edge-clipped copies per recording; speed copies ${speeds.join(', ') || 'none'}; ${options.noiseOnly ?? 0} noise-only utterances; foreign-accented voices ${options.accentedVoices ? 'on' : 'off'}; festival voices ${options.festivalVoices ? 'on' : 'off'}; ${options.semiTiedRounds ?? 0} semi-tied transform rounds; ${passes.length} passes after the equal-length alignment; ${options.mmiPasses ?? 0} MMI passes; trained in ${seconds.toFixed(0)} s on one core`,
     },
   };
   if (options.testIndices !== undefined && options.transcripts === undefined) {
@@ -383,6 +399,7 @@ export function trainCommand(): Command {
         .argParser(snrLevels('--noise-copies'))
         .default([], 'none'),
     )
+    .option('--festival-voices', 'add festival diphone voices (ked: apt-get install festival festvox-kdlpc16k), twelve takes per word at random pitch and speed')
     .option('--accented-voices', 'add espeak-ng voices of other languages (French, German, Spanish, Hindi, …) reading the digits respelled in their language: foreign accents')
     .option(
       '--clipped-copies <n>',

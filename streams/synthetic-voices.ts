@@ -7,7 +7,7 @@
  * returns them as corpus entries.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { access, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -120,6 +120,74 @@ export async function synthesiseFliteVoices(words: readonly string[], set: Flite
         return run('flite', ['-voice', voice, '-t', word, '-o', path, '--setf', `int_f0_target_mean=${pitch}`, '--setf', `duration_stretch=${stretch}`]);
       });
       await Promise.all(jobs);
+    }
+  }
+  return entries;
+}
+
+/**
+ * Festival diphone voices (Debian's festival and festvox-* packages), each spoken `takes` times
+ * per word with its own mean pitch (Hz) and duration stretch. ked (festvox-kdlpc16k) is a
+ * speaker neither flite nor FSDD has.
+ */
+export interface FestivalVoiceSet {
+  readonly voices: readonly string[];
+  readonly takes: number;
+  readonly pitchHz: readonly [number, number];
+  readonly stretch: readonly [number, number];
+}
+
+export const FESTIVAL_TRAINING_VOICES: FestivalVoiceSet = {
+  voices: ['ked_diphone'],
+  takes: 12,
+  pitchHz: [80, 240],
+  stretch: [0.7, 1.3],
+};
+
+export async function festivalAvailable(voices: readonly string[]): Promise<boolean> {
+  try {
+    const { stdout } = await run('festival', ['-b', '(print (voice.list))']);
+    return voices.every((voice) => stdout.includes(voice));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Speaks every word in every festival voice of the set, one festival process per voice (its
+ * start-up costs more than a word); returns the recordings.
+ */
+export async function synthesiseFestivalVoices(words: readonly string[], set: FestivalVoiceSet, seed = 1): Promise<CorpusEntry[]> {
+  if (!(await festivalAvailable(set.voices))) {
+    throw new BeamlineError(ERROR_CODES.DATA_INVALID, `festival voices ${set.voices.join(', ')} need festival and their festvox packages: apt-get install festival festvox-kdlpc16k`);
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'beamline-festival-'));
+  const random = new SeededRandom(seed);
+  const entries: CorpusEntry[] = [];
+  const jobs = set.voices.map((voice) => {
+    const script = [`(voice_${voice})`];
+    for (let take = 0; take < set.takes; take++) {
+      const pitch = Math.round(set.pitchHz[0] + random.next() * (set.pitchHz[1] - set.pitchHz[0]));
+      const stretch = (set.stretch[0] + random.next() * (set.stretch[1] - set.stretch[0])).toFixed(2);
+      script.push(`(Parameter.set 'Duration_Stretch ${stretch})`);
+      // Festival's linear-regression intonation maps its model's pitch onto this target mean (spread 12% of it).
+      script.push(`(set! int_lr_params '((target_f0_mean ${pitch}) (target_f0_std ${Math.round(pitch * 0.12)}) (model_f0_mean 170) (model_f0_std 34)))`);
+      for (const word of words) {
+        const path = join(dir, `${word}-${voice}-${take}.wav`);
+        entries.push({ path, words: [word], speaker: `festival ${voice}` });
+        script.push(`(utt.save.wave (utt.synth (Utterance Text "${word.replace(/["\\]/g, '')}")) "${path}" 'riff)`);
+      }
+    }
+    const scriptPath = join(dir, `${voice}.scm`);
+    return writeFile(scriptPath, `${script.join('\n')}\n`).then(() => run('festival', ['-b', scriptPath], { maxBuffer: 1 << 20 }));
+  });
+  await Promise.all(jobs);
+  // festival reports a failed synthesis on stderr and goes on: a missing file is the sign.
+  for (const entry of entries) {
+    try {
+      await access(entry.path);
+    } catch {
+      throw new BeamlineError(ERROR_CODES.DATA_INVALID, `festival wrote no audio for "${entry.words[0]}" (${entry.speaker})`);
     }
   }
   return entries;

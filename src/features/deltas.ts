@@ -2,20 +2,23 @@
  * Static cepstra → cepstra + Δ + ΔΔ (13 → 39 by default), the last front-end stage. Uses the HTK
  * regression formula d_t = Σ_{n=1..N} n (c_{t+n} − c_{t−n}) / (2 Σ n²), with frames before the
  * first and after the last replaced by the first and last (edge replication); ΔΔ is the same
- * regression over Δ.
+ * regression over Δ, with its own half-window M (default N).
  *
- * Contract: `push(block)` returns frame t once frame t + order·N has arrived (latencyFrames =
- * order × window); `finish()` returns the held-back frames, replicating the last frame; `reset()`
- * starts a new stream. Output frames are computed by one formula whatever the chunking, so any
- * split of the input gives bit-identical output. Only a ring of 4N + 1 frames is kept.
+ * Contract: `push(block)` returns frame t once frame t + latencyFrames has arrived (the Δ window
+ * N, plus the ΔΔ window M with order 2); `finish()` returns the held-back frames, replicating the
+ * last frame; `reset()` starts a new stream. Output frames are computed by one formula whatever
+ * the chunking, so any split of the input gives bit-identical output. Only a ring of
+ * 2 · latencyFrames + 1 frames is kept.
  */
 import { checkInteger, checkKnownFields, checkObject } from '../config.ts';
 import { BeamlineError, ERROR_CODES } from '../errors.ts';
 import { emptyBlock, type FrameBlock } from '../frames/frame-block.ts';
 
 export interface DeltaConfig {
-  /** Regression half-window N, frames. Range 1–5. Default 2. Larger: smoother, more latency. */
+  /** Regression half-window N of Δ, frames. Range 1–5. Default 2. Larger: smoother, more latency. */
   readonly window: number;
+  /** Half-window of ΔΔ (the regression over Δ), frames, 1–5; absent: `window` (HTK's ACCWINDOW). */
+  readonly accelerationWindow?: number;
   /** 0: statics only; 1: + Δ; 2: + Δ + ΔΔ. Default 2. */
   readonly order: number;
 }
@@ -24,8 +27,9 @@ export const DEFAULT_DELTA_CONFIG: DeltaConfig = { window: 2, order: 2 };
 
 export function validateDeltaConfig(value: unknown, owner = 'deltas'): DeltaConfig {
   const config = checkObject(owner, value);
-  checkKnownFields(owner, config, ['window', 'order']);
+  checkKnownFields(owner, config, ['window', 'accelerationWindow', 'order']);
   checkInteger(owner, 'window', config.window, 1, 5);
+  if (config.accelerationWindow !== undefined) checkInteger(owner, 'accelerationWindow', config.accelerationWindow, 1, 5);
   checkInteger(owner, 'order', config.order, 0, 2);
   return config as unknown as DeltaConfig;
 }
@@ -37,8 +41,12 @@ export class DeltaStage {
   readonly latencyFrames: number;
   private readonly ring: Float32Array;
   private readonly ringFrames: number;
+  /** Δ's window and ΔΔ's. */
+  private readonly window: number;
+  private readonly accelerationWindow: number;
   private readonly denominator: number;
-  /** Δ at τ = t − N .. t + N for one dimension (scratch for ΔΔ). */
+  private readonly accelerationDenominator: number;
+  /** Δ at τ = t − M .. t + M for one dimension, M the ΔΔ window (scratch for ΔΔ). */
   private readonly localDeltas: Float64Array;
   /** Ring rows of frames τ + n and τ − n for each Δ of the frame being written (scratch). */
   private readonly plusRows: Int32Array;
@@ -50,17 +58,20 @@ export class DeltaStage {
   constructor(inputWidth: number, config: Partial<DeltaConfig> = {}) {
     this.config = validateDeltaConfig({ ...DEFAULT_DELTA_CONFIG, ...config });
     const { window, order } = this.config;
+    const accelerationWindow = this.config.accelerationWindow ?? window;
+    this.window = window;
+    this.accelerationWindow = accelerationWindow;
     this.inputWidth = inputWidth;
     this.width = inputWidth * (order + 1);
-    this.latencyFrames = order * window;
+    this.latencyFrames = order === 0 ? 0 : order === 1 ? window : window + accelerationWindow;
     this.ringFrames = 2 * this.latencyFrames + 1;
     this.ring = new Float32Array(this.ringFrames * inputWidth);
-    let sumSquares = 0;
-    for (let n = 1; n <= window; n++) sumSquares += n * n;
-    this.denominator = 2 * sumSquares;
-    this.localDeltas = new Float64Array(2 * window + 1);
-    this.plusRows = new Int32Array((2 * window + 1) * window);
-    this.minusRows = new Int32Array((2 * window + 1) * window);
+    const regressionDenominator = (n: number): number => (n * (n + 1) * (2 * n + 1)) / 3; // 2 Σ_{k=1..n} k²
+    this.denominator = regressionDenominator(window);
+    this.accelerationDenominator = regressionDenominator(accelerationWindow);
+    this.localDeltas = new Float64Array(2 * accelerationWindow + 1);
+    this.plusRows = new Int32Array((2 * accelerationWindow + 1) * window);
+    this.minusRows = new Int32Array((2 * accelerationWindow + 1) * window);
   }
 
   push(block: FrameBlock): FrameBlock {
@@ -116,13 +127,13 @@ export class DeltaStage {
    */
   private emit(out: Float32Array, row: number): void {
     const t = this.framesOut++;
-    const { window, order } = this.config;
+    const { order } = this.config;
     const width = this.inputWidth;
     const base = row * this.width;
-    const { ring, plusRows, minusRows, localDeltas, denominator } = this;
+    const { ring, plusRows, minusRows, localDeltas, denominator, accelerationDenominator, window, accelerationWindow } = this;
     const centre = this.rowOf(t);
     const last = this.framesIn - 1;
-    const deltaFrames = order === 2 ? window : 0;
+    const deltaFrames = order === 2 ? accelerationWindow : 0;
     for (let k = -deltaFrames; k <= deltaFrames; k++) {
       // Δ at a frame beyond the edges is Δ at the edge frame, as HTK replicates.
       const tau = Math.min(Math.max(t + k, 0), last);
@@ -142,8 +153,8 @@ export class DeltaStage {
       out[base + width + dim] = localDeltas[deltaFrames];
       if (order === 1) continue;
       let sum = 0;
-      for (let n = 1; n <= window; n++) sum += n * (localDeltas[window + n] - localDeltas[window - n]);
-      out[base + 2 * width + dim] = sum / denominator;
+      for (let n = 1; n <= accelerationWindow; n++) sum += n * (localDeltas[accelerationWindow + n] - localDeltas[accelerationWindow - n]);
+      out[base + 2 * width + dim] = sum / accelerationDenominator;
     }
   }
 }

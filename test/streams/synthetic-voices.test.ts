@@ -1,6 +1,15 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ACCENTED_DIGITS, ACCENTED_TRAINING_VOICES, espeakAvailable, synthesiseVoices } from '../../streams/synthetic-voices.ts';
+import {
+  ACCENTED_DIGITS,
+  ACCENTED_TRAINING_VOICES,
+  FESTIVAL_TRAINING_VOICES,
+  espeakAvailable,
+  festivalAvailable,
+  synthesiseFestivalVoices,
+  synthesiseVoices,
+} from '../../streams/synthetic-voices.ts';
+import { readWavHeader } from '../../src/index.ts';
 import { FSDD_WORDS } from '../../streams/corpus.ts';
 import { IsolatedWordClassifier } from '../../src/index.ts';
 import { fileFeatures } from '../../streams/corpus.ts';
@@ -34,5 +43,26 @@ describe('foreign-accented voices', () => {
     const entries = await synthesiseVoices(['six', 'oh'], set);
     expect(entries.map((entry) => [entry.words, entry.speaker])).toEqual([[['six'], 'espeak fr+m1']]);
     expect(existsSync(entries[0].path)).toBe(true);
+  });
+});
+
+const festival = await festivalAvailable(FESTIVAL_TRAINING_VOICES.voices);
+if (!festival) console.warn(`skipping the festival-voice test: festival or its voices ${FESTIVAL_TRAINING_VOICES.voices.join(', ')} are not installed (apt-get install festival festvox-kdlpc16k)`);
+
+describe.skipIf(!festival)('synthesiseFestivalVoices', () => {
+  it('speaks every word in every take, each take at its own speed', async () => {
+    const entries = await synthesiseFestivalVoices(['seven', 'two'], { voices: ['ked_diphone'], takes: 3, pitchHz: [90, 200], stretch: [0.7, 1.3] }, 5);
+    expect(entries).toHaveLength(6);
+    expect(new Set(entries.map((entry) => entry.speaker))).toEqual(new Set(['festival ked_diphone']));
+    const seconds = entries
+      .filter((entry) => entry.words[0] === 'seven')
+      .map((entry) => {
+        const bytes = new Uint8Array(readFileSync(entry.path));
+        const header = readWavHeader(bytes, entry.path);
+        return (header.dataEnd - header.dataStart) / 2 / header.sampleRateHz;
+      });
+    for (const duration of seconds) expect(duration).toBeGreaterThan(0.3);
+    // Different duration stretches give different lengths.
+    expect(new Set(seconds.map((duration) => duration.toFixed(2))).size).toBeGreaterThan(1);
   });
 });

@@ -56,6 +56,7 @@ describe('MFCC front end', () => {
     ['8 kHz, per-utterance CMN', { frames: { sampleRateHz: 8000 } }],
     ['16 kHz, live CMN', { frames: { sampleRateHz: 16000 }, cmn: { mode: 'live' } }],
     ['8 kHz, no CMN, deltas window 3', { cmn: { mode: 'none' }, deltas: { window: 3 } }],
+    ['8 kHz, Δ window 3, ΔΔ window 2', { deltas: { window: 3, accelerationWindow: 2 } }],
   ])('gives bit-identical features however the audio is chunked (%s)', (_, overrides) => {
     const rate = overrides.frames?.sampleRateHz ?? 8000;
     const samples = babble(rate, 0.6, 7);
@@ -160,6 +161,32 @@ describe('Framer', () => {
 });
 
 describe('DeltaStage', () => {
+  it('with its own ΔΔ window equals the regression formulas evaluated directly (edge frames replicated)', () => {
+    const frames = 23;
+    const statics = Array.from({ length: frames }, (_, t) => Math.sin(t * 0.7) * 5 + t * 0.3);
+    const clamp = (t: number): number => Math.min(Math.max(t, 0), frames - 1);
+    const regression = (values: (t: number) => number, t: number, n: number): number => {
+      let sum = 0;
+      let squares = 0;
+      for (let k = 1; k <= n; k++) {
+        sum += k * (values(clamp(t + k)) - values(clamp(t - k)));
+        squares += k * k;
+      }
+      return sum / (2 * squares);
+    };
+    for (const [window, accelerationWindow] of [[3, 2], [2, 4], [1, 1]]) {
+      const stage = new DeltaStage(1, { window, accelerationWindow });
+      expect(stage.latencyFrames).toBe(window + accelerationWindow);
+      const block = { data: Float32Array.from(statics), count: frames, width: 1, firstFrame: 0 };
+      const out = concatBlocks([stage.push(block), stage.finish()], 3);
+      const delta = (t: number): number => regression((u) => statics[u], t, window);
+      for (let t = 0; t < frames; t++) {
+        expect(out.data[3 * t + 1]).toBeCloseTo(delta(t), 4);
+        expect(out.data[3 * t + 2]).toBeCloseTo(regression(delta, t, accelerationWindow), 4);
+      }
+    }
+  });
+
   function ramp(frames: number, width: number, slope: (d: number) => number): FrameBlock {
     const data = new Float32Array(frames * width);
     for (let t = 0; t < frames; t++) for (let d = 0; d < width; d++) data[t * width + d] = 3 + slope(d) * t;
