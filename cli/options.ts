@@ -23,6 +23,14 @@ export function numberInRange(name: string, low: number, high: number, lowOpen =
   };
 }
 
+export function integerInRange(name: string, low: number, high: number) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < low || parsed > high) throw new InvalidArgumentError(`${name} must be an integer in [${low}, ${high}].`);
+    return parsed;
+  };
+}
+
 export function nonNegativeInteger(name: string) {
   return (value: string): number => {
     const parsed = Number(value);

@@ -9,6 +9,7 @@ import { Command, Option } from 'commander';
 import {
   BeamlineError,
   DEFAULT_CMN_CONFIG,
+  DEFAULT_DELTA_CONFIG,
   ERROR_CODES,
   DEFAULT_SILENCE_PADDING,
   DIGIT_PHONE_COUNTS,
@@ -53,7 +54,7 @@ import {
   TRAINING_VOICES,
 } from '../streams/synthetic-voices.ts';
 import { evaluate } from './eval-command.ts';
-import { formatSnrLevel, fsddDirOrExplain, indexRange, list, nonNegativeInteger, numberInRange, numberList, positiveInteger, snrLevels, type SnrLevel } from './options.ts';
+import { formatSnrLevel, fsddDirOrExplain, indexRange, integerInRange, list, nonNegativeInteger, numberInRange, numberList, positiveInteger, snrLevels, type SnrLevel } from './options.ts';
 
 export interface TrainOptions {
   fsdd?: string;
@@ -67,6 +68,10 @@ export interface TrainOptions {
   cmn: CmnMode;
   /** Per-utterance CMN: weight of the prior mean, in frames, in each utterance's mean (the front end's default otherwise). */
   cmnPriorFrames?: number;
+  /** Δ's half-window in frames (the front end's default otherwise). */
+  deltaWindow?: number;
+  /** ΔΔ's half-window in frames (Δ's otherwise). */
+  accelerationWindow?: number;
   mixtures: number;
   iterations: number;
   baumWelch: number;
@@ -218,6 +223,11 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
     ...options.frontEnd,
     frames: { ...options.frontEnd?.frames, sampleRateHz: options.sampleRate },
     cmn: { ...options.frontEnd?.cmn, mode: options.cmn, ...(options.cmnPriorFrames !== undefined ? { utterancePriorFrames: options.cmnPriorFrames } : {}) },
+    deltas: {
+      ...options.frontEnd?.deltas,
+      ...(options.deltaWindow !== undefined ? { window: options.deltaWindow } : {}),
+      ...(options.accelerationWindow !== undefined ? { accelerationWindow: options.accelerationWindow } : {}),
+    },
   });
   const warps = [1, ...options.vtlp.filter((w) => w !== 1)];
   const copies = warps.length > 1 ? ` × ${warps.length} (VTLP warps ${warps.join(', ')}) = ${entries.length * warps.length} utterances` : '';
@@ -383,6 +393,14 @@ export function trainCommand(): Command {
       new Option('--cmn-prior-frames <n>', "per-utterance CMN: the prior mean counts as n frames in each utterance's mean (0: the utterance's own mean)")
         .argParser(nonNegativeInteger('--cmn-prior-frames'))
         .default(undefined, String(DEFAULT_CMN_CONFIG.utterancePriorFrames)),
+    )
+    .addOption(
+      new Option('--delta-window <frames>', 'half-window of the Δ regression, 1–5 (more: smoother, one more frame of latency each)')
+        .argParser(integerInRange('--delta-window', 1, 5))
+        .default(undefined, String(DEFAULT_DELTA_CONFIG.window)),
+    )
+    .addOption(
+      new Option('--acceleration-window <frames>', 'half-window of the ΔΔ regression over Δ, 1–5').argParser(integerInRange('--acceleration-window', 1, 5)).default(undefined, 'the Δ window'),
     )
     .option('--mixtures <n>', 'Gaussians per state at the end (grown 1, 2, 4, …)', positiveInteger('--mixtures'), 4)
     .option('--iterations <n>', 'Viterbi passes at each mixture size', positiveInteger('--iterations'), 3)
