@@ -8,7 +8,9 @@
  * it also scores a synthetic set of female voices (no such voice is in FSDD) to show what
  * augmentation does for unseen voices.
  *
- *   npx tsx bench/accuracy.ts [--fsdd DIR] [--mixtures 4] [--vtlp 0.9,1.1] [--pad-silence 0.3] [--synthetic-voices] [--noise-copies 15,40] [--accented-voices] [--clipped-copies 1] [--noise-only 500] [--skip-loso]
+ *   npx tsx bench/accuracy.ts [--fsdd DIR] [--mixtures 4] [--vtlp 0.9,1.1] [--pad-silence 0.3] [--synthetic-voices] [--noise-copies 15,40]
+ *     [--accented-voices] [--festival-voices] [--clipped-copies 1] [--noise-only 500] [--delta-window 3] [--acceleration-window 2]
+ *     [--semi-tied-rounds 2] [--skip-loso]
  */
 import { parseArgs } from 'node:util';
 import { evaluate } from '../cli/eval-command.ts';
@@ -30,6 +32,10 @@ const { values } = parseArgs({
     'noise-copies': { type: 'string', default: '' },
     'clipped-copies': { type: 'string', default: '0' },
     'accented-voices': { type: 'boolean', default: false },
+    'festival-voices': { type: 'boolean', default: false },
+    'delta-window': { type: 'string' },
+    'acceleration-window': { type: 'string' },
+    'semi-tied-rounds': { type: 'string', default: '0' },
     'noise-only': { type: 'string', default: '0' },
     'mmi-passes': { type: 'string', default: '0' },
     'mmi-acoustic-scale': { type: 'string' },
@@ -56,6 +62,10 @@ const base: TrainOptions = {
   noiseCopies: values['noise-copies'] ? snrLevels('--noise-copies')(values['noise-copies']) : [],
   clippedCopies: Number(values['clipped-copies']),
   accentedVoices: values['accented-voices'],
+  festivalVoices: values['festival-voices'],
+  ...(values['delta-window'] !== undefined ? { deltaWindow: Number(values['delta-window']) } : {}),
+  ...(values['acceleration-window'] !== undefined ? { accelerationWindow: Number(values['acceleration-window']) } : {}),
+  semiTiedRounds: Number(values['semi-tied-rounds']),
   noiseOnly: Number(values['noise-only']),
   mmiPasses: Number(values['mmi-passes']),
   ...(values['mmi-acoustic-scale'] !== undefined ? { mmiAcousticScale: Number(values['mmi-acoustic-scale']) } : {}),
@@ -69,7 +79,7 @@ const wer = (report: RecognitionReport): string =>
   `${report.wordErrorRate.toFixed(1)}% (S ${report.counts.substitutions}, D ${report.counts.deletions}, I ${report.counts.insertions})`;
 console.log(
   `Digit accuracy by the online decoder: ${base.mixtures} Gaussians per state, VTLP warps ${vtlp.length ? vtlp.join(', ') : 'none'}, ` +
-    `silence padding up to ${base.padSilence} s, noisy copies at ${base.noiseCopies.map(formatSnrLevel).join(', ') || 'no'} dB SNR, synthetic voices ${base.syntheticVoices ? 'on' : 'off'}, foreign-accented voices ${base.accentedVoices ? 'on' : 'off'}, edge-clipped copies ${base.clippedCopies}, noise-only utterances ${base.noiseOnly}, MMI passes ${base.mmiPasses}${base.mmiPasses ? ` (κ ${base.mmiAcousticScale ?? 0.1}, τ ${base.mmiISmoothing ?? 100})` : ''}, ${new Date().toISOString().slice(0, 10)}`,
+    `silence padding up to ${base.padSilence} s, noisy copies at ${base.noiseCopies.map(formatSnrLevel).join(', ') || 'no'} dB SNR, synthetic voices ${base.syntheticVoices ? 'on' : 'off'}, festival voices ${base.festivalVoices ? 'on' : 'off'}, foreign-accented voices ${base.accentedVoices ? 'on' : 'off'}, Δ/ΔΔ windows ${base.deltaWindow ?? 2}/${base.accelerationWindow ?? base.deltaWindow ?? 2}, semi-tied rounds ${base.semiTiedRounds}, edge-clipped copies ${base.clippedCopies}, noise-only utterances ${base.noiseOnly}, MMI passes ${base.mmiPasses}${base.mmiPasses ? ` (κ ${base.mmiAcousticScale ?? 0.1}, τ ${base.mmiISmoothing ?? 100})` : ''}, ${new Date().toISOString().slice(0, 10)}`,
 );
 
 const full = await train(base);

@@ -27,7 +27,11 @@ interface Bench {
 export const BENCHES: readonly Bench[] = [
   { id: 'front-end', args: ['--expose-gc', 'bench/front-end.ts', '--seconds', '120', '--long-minutes', '60'], pinned: true },
   { id: 'decoder', args: ['--expose-gc', 'bench/decoder.ts', '--hour-minutes', '60'], pinned: true },
-  { id: 'accuracy', args: ['bench/accuracy.ts', '--synthetic-voices', '--accented-voices', '--clipped-copies', '1', '--noise-copies', '15,40'], pinned: true },
+  {
+    id: 'accuracy',
+    args: ['bench/accuracy.ts', '--synthetic-voices', '--festival-voices', '--accented-voices', '--clipped-copies', '1', '--noise-copies', '15,40', '--delta-window', '3'],
+    pinned: true,
+  },
   { id: 'pocketsphinx', args: ['bench/pocketsphinx.ts'], pinned: true },
   { id: 'latency', args: ['bench/latency.ts'], pinned: true },
   { id: 'server', args: ['bench/server.ts', '--streams', '50,100,200,400', '--seconds', '20'], pinned: false },

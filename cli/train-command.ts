@@ -330,7 +330,8 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
   }
   let gmms = trainer.gmms;
   for (let pass = 1; pass <= (options.mmiPasses ?? 0); pass++) {
-    const mmi = mmiPass(topology, gmms, utterances, {
+    // The trainer's utterances: in the transformed space when a semi-tied transform was learnt.
+    const mmi = mmiPass(topology, gmms, trainer.utterances, {
       varianceFloor: trainer.varianceFloor,
       ...(options.mmiAcousticScale !== undefined ? { acousticScale: options.mmiAcousticScale } : {}),
       ...(options.mmiISmoothing !== undefined ? { iSmoothing: options.mmiISmoothing } : {}),

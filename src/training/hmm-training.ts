@@ -156,6 +156,11 @@ export class HmmTrainer {
     return this.reports;
   }
 
+  /** The training utterances as training sees them now (transformed, after `transformFeatures`). */
+  get utterances(): TrainingUtterance[] {
+    return this.prepared.map(({ utterance }) => utterance);
+  }
+
   /** Further passes after `train()` (numbered on from the last), for example after `transformFeatures`. */
   runPasses(passes: readonly TrainingPass[], onPass?: (report: PassReport) => void): void {
     for (const pass of passes) onPass?.(this.runPass(this.reports.length, pass));
