@@ -80,13 +80,16 @@ export const TEST_VOICES: SyntheticVoiceSet = {
   speed: [140, 180],
 };
 
-/** flite voices, each spoken `takes` times per word with its own pitch (Hz) and duration stretch. */
-export interface FliteVoiceSet {
+/** Voices of a synthesiser, each spoken `takes` times per word with its own mean pitch (Hz) and duration stretch. */
+export interface VoiceTakes {
   readonly voices: readonly string[];
   readonly takes: number;
   readonly pitchHz: readonly [number, number];
   readonly stretch: readonly [number, number];
 }
+
+/** flite's voices (kal, kal16, awb, rms, slt). */
+export type FliteVoiceSet = VoiceTakes;
 
 export const FLITE_TRAINING_VOICES: FliteVoiceSet = {
   voices: ['kal', 'kal16', 'awb', 'rms', 'slt'],
@@ -126,16 +129,10 @@ export async function synthesiseFliteVoices(words: readonly string[], set: Flite
 }
 
 /**
- * Festival diphone voices (Debian's festival and festvox-* packages), each spoken `takes` times
- * per word with its own mean pitch (Hz) and duration stretch. ked (festvox-kdlpc16k) is a
- * speaker neither flite nor FSDD has.
+ * Festival's diphone voices (Debian's festival and festvox-* packages). ked (festvox-kdlpc16k) is
+ * a speaker neither flite nor FSDD has.
  */
-export interface FestivalVoiceSet {
-  readonly voices: readonly string[];
-  readonly takes: number;
-  readonly pitchHz: readonly [number, number];
-  readonly stretch: readonly [number, number];
-}
+export type FestivalVoiceSet = VoiceTakes;
 
 export const FESTIVAL_TRAINING_VOICES: FestivalVoiceSet = {
   voices: ['ked_diphone'],

@@ -50,6 +50,34 @@ function utterance(words: string[], offset: [number, number], random: SeededRand
   return { features: { data: Float32Array.from(values), count: values.length / 4, width: 4, firstFrame: 0 }, gmmOf };
 }
 
+/**
+ * The log-likelihood of the word frames, on the forced alignment the estimate is conditioned on,
+ * after subtracting the feature offset that a static bias causes.
+ */
+function alignedWordLikelihood(m: SpeechModel, features: FrameBlock, words: string[], offsetOf: (bias: Float64Array) => Float64Array): (bias: Float64Array) => number {
+  const units = unitsByName(m);
+  const graph = buildUtteranceGraph(words.map((word) => spell([word], m.lexicon, units)), units.get('sil'), unitStateBases(m.units));
+  const { states } = viterbiAlign(graph, emissionScores(graph, features, m.gmms), features.count);
+  return (bias) => {
+    const shifted = subtractBias(features, offsetOf(bias));
+    let total = 0;
+    for (let t = 0; t < features.count; t++) {
+      if (graph.wordOf[states[t]] >= 0) total += m.gmms[graph.emissions[states[t]]].logLikelihood(shifted.data, t * features.width);
+    }
+    return total;
+  };
+}
+
+/** A step of 0.05 either way along either static dimension lowers the likelihood: `bias` is its maximum. */
+function expectEveryStepAwayLowers(logLikelihood: (bias: Float64Array) => number, bias: Float64Array): void {
+  const best = logLikelihood(bias);
+  for (const [d, step] of [[0, 0.05], [0, -0.05], [1, 0.05], [1, -0.05]] as const) {
+    const moved = Float64Array.from(bias);
+    moved[d] += step;
+    expect(logLikelihood(moved)).toBeLessThan(best);
+  }
+}
+
 describe('estimateCepstralBias', () => {
   it('recovers a known channel offset of the static cepstra from a hypothesis of several words', () => {
     const random = new SeededRandom(3);
@@ -72,24 +100,8 @@ describe('estimateCepstralBias', () => {
         const m = model();
         const { features } = utterance(words, [a, b], random, 0.5);
         const bias = estimateCepstralBias(m, features, words, { priorFrames: 0 });
-        // The forced alignment the estimate is conditioned on: the word frames and their states.
-        const units = unitsByName(m);
-        const graph = buildUtteranceGraph(words.map((word) => spell([word], m.lexicon, units)), units.get('sil'), unitStateBases(m.units));
-        const { states } = viterbiAlign(graph, emissionScores(graph, features, m.gmms), features.count);
-        const logLikelihood = (shift: Float64Array): number => {
-          const shifted = subtractBias(features, shift);
-          let total = 0;
-          for (let t = 0; t < features.count; t++) {
-            if (graph.wordOf[states[t]] >= 0) total += m.gmms[graph.emissions[states[t]]].logLikelihood(shifted.data, t * 4);
-          }
-          return total;
-        };
-        const best = logLikelihood(bias);
-        for (const [d, step] of [[0, 0.05], [0, -0.05], [1, 0.05], [1, -0.05]] as const) {
-          const moved = Float64Array.from(bias);
-          moved[d] += step;
-          expect(logLikelihood(moved)).toBeLessThan(best);
-        }
+        const logLikelihood = alignedWordLikelihood(m, features, words, (shift) => shift);
+        expectEveryStepAwayLowers(logLikelihood, bias);
       }),
       { numRuns: 40 },
     );
@@ -114,23 +126,8 @@ describe('estimateCepstralBias', () => {
         for (let t = 0; t < raw.count; t++) data.set(apply(raw.data, 4 * t), 4 * t);
         const features = { ...raw, data };
         const bias = estimateCepstralBias(m, features, words, { priorFrames: 0 });
-        const units = unitsByName(m);
-        const graph = buildUtteranceGraph(words.map((word) => spell([word], m.lexicon, units)), units.get('sil'), unitStateBases(m.units));
-        const { states } = viterbiAlign(graph, emissionScores(graph, features, m.gmms), features.count);
-        const logLikelihood = (shift: Float64Array): number => {
-          const shifted = subtractBias(features, biasOffset(m, shift));
-          let total = 0;
-          for (let t = 0; t < features.count; t++) {
-            if (graph.wordOf[states[t]] >= 0) total += m.gmms[graph.emissions[states[t]]].logLikelihood(shifted.data, t * 4);
-          }
-          return total;
-        };
-        const best = logLikelihood(bias);
-        for (const [d, step] of [[0, 0.05], [0, -0.05], [1, 0.05], [1, -0.05]] as const) {
-          const moved = Float64Array.from(bias);
-          moved[d] += step;
-          expect(logLikelihood(moved)).toBeLessThan(best);
-        }
+        const logLikelihood = alignedWordLikelihood(m, features, words, (shift) => biasOffset(m, shift));
+        expectEveryStepAwayLowers(logLikelihood, bias);
       }),
       { numRuns: 40 },
     );
