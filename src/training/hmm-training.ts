@@ -11,6 +11,7 @@
  * Every pass reports the total log-likelihood of the data, so a run can be plotted and checked.
  */
 import { DiagonalGmm } from '../acoustic/diagonal-gmm.ts';
+import { FeatureTransformStage, transformConfig } from '../features/feature-transform.ts';
 import { BeamlineError, ERROR_CODES } from '../errors.ts';
 import type { FrameBlock } from '../frames/frame-block.ts';
 import { buildUtteranceGraph, type UtteranceGraph } from '../graph/utterance-graph.ts';
@@ -207,19 +208,16 @@ export class HmmTrainer {
    */
   transformFeatures(transform: Float64Array, scatter: readonly GaussianScatter[]): void {
     const dim = this.dim;
-    const apply = (x: ArrayLike<number>, offset: number, out: Float64Array | Float32Array, outOffset: number): void => {
+    const apply = (x: ArrayLike<number>, offset: number, out: Float64Array, outOffset: number): void => {
       for (let i = 0; i < dim; i++) {
         let sum = 0;
         for (let j = 0; j < dim; j++) sum += transform[i * dim + j] * x[offset + j];
         out[outOffset + i] = sum;
       }
     };
-    for (const prepared of this.prepared) {
-      const { features } = prepared.utterance;
-      const data = new Float32Array(features.count * dim);
-      for (let t = 0; t < features.count; t++) apply(features.data, t * dim, data, t * dim);
-      prepared.utterance = { ...prepared.utterance, features: { ...features, data } };
-    }
+    // The front end's own stage, so training sees exactly the features decoding will.
+    const stage = new FeatureTransformStage(dim, transformConfig(transform, dim));
+    for (const prepared of this.prepared) prepared.utterance = { ...prepared.utterance, features: stage.push(prepared.utterance.features) };
     const { variance } = blockMoments(this.prepared.map(({ utterance }) => utterance.features), dim);
     this.varianceFloor.set(variance.map((v) => v * this.options.varianceFloorFraction));
     let gaussian = 0;

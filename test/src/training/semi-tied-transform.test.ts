@@ -90,7 +90,8 @@ describe('estimateSemiTiedTransform (Gales 1999)', () => {
       fc.property(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 2, max: 5 }), fc.integer({ min: 1, max: 4 }), (seed, dim, count) => {
         const random = new SeededRandom(seed);
         const scatters: GaussianScatter[] = Array.from({ length: count }, () => ({ occupancy: 20 + 100 * random.next(), covariance: randomCovariance(dim, random) }));
-        const { transform, objectivePerFrame } = estimateSemiTiedTransform(scatters, dim, { iterations: 30, minOccupancy: 1 });
+        // 200 rounds: after 30, a random step of 1e-3 still gained up to 1.5e-4 in 6 of about 7,000 random cases; after 200, in none of 9,600.
+        const { transform, objectivePerFrame } = estimateSemiTiedTransform(scatters, dim, { iterations: 200, minOccupancy: 1 });
         for (let i = 1; i < objectivePerFrame.length; i++) expect(objectivePerFrame[i]).toBeGreaterThanOrEqual(objectivePerFrame[i - 1] - 1e-9);
         const beta = scatters.reduce((sum, s) => sum + s.occupancy, 0);
         const bound = scatters.reduce((sum, s) => sum - (0.5 * s.occupancy * logDet(s.covariance, dim)) / beta, 0);
