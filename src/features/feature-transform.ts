@@ -4,6 +4,7 @@
  * model's diagonal Gaussians fit the rotated features better. It looks at one frame at a time:
  * no latency, and chunking cannot change its output.
  */
+import { checkKnownFields, checkObject } from '../config.ts';
 import { BeamlineError, ERROR_CODES } from '../errors.ts';
 import { emptyBlock, type FrameBlock } from '../frames/frame-block.ts';
 
@@ -13,13 +14,9 @@ export interface FeatureTransformConfig {
 }
 
 export function validateFeatureTransformConfig(value: unknown, width: number, owner = 'transform'): FeatureTransformConfig {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, `${owner} must be an object with a "matrix"; got ${String(value)}`);
-  }
-  const known = Object.keys(value);
-  const unknown = known.find((key) => key !== 'matrix');
-  if (unknown !== undefined) throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, `${owner} has an unknown field ${JSON.stringify(unknown)}; known fields: matrix`);
-  const matrix = (value as { matrix?: unknown }).matrix;
+  const config = checkObject(owner, value);
+  checkKnownFields(owner, config, ['matrix']);
+  const matrix = config.matrix;
   if (!Array.isArray(matrix) || matrix.length !== width) {
     throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, `${owner}.matrix must have ${width} rows (the feature width); got ${Array.isArray(matrix) ? matrix.length : String(matrix)}`);
   }
@@ -33,7 +30,7 @@ export function validateFeatureTransformConfig(value: unknown, width: number, ow
       }
     });
   });
-  return value as FeatureTransformConfig;
+  return config as unknown as FeatureTransformConfig;
 }
 
 /** The config form of a row-major D × D matrix. */
