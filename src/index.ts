@@ -34,6 +34,7 @@ export {
   computeFeatures,
   frontEndConfig,
   validateFrontEndConfig,
+  featureWidth,
   type FrontEndConfig,
   type FrontEndOverrides,
   type FrontEndOptions,
@@ -66,12 +67,15 @@ export { mmiPass, extendedBaumWelch, type MmiOptions, type MmiPassReport } from 
 export {
   estimateSemiTiedTransform,
   identity,
+  multiplyMatrices,
   multiplySquare,
   semiTiedObjective,
+  type CovarianceScatter,
   type GaussianScatter,
   type SemiTiedOptions,
   type SemiTiedResult,
 } from './training/semi-tied-transform.ts';
+export { estimateLda, stateScatter, type LdaResult } from './training/lda.ts';
 export { RecognitionScorer, alignWords, countErrors, formatReport, type AlignedPair, type RecognitionReport } from './eval/word-alignment.ts';
 export { svgLinePlot, type PlotSeries } from './eval/svg-line-plot.ts';
 export {

@@ -6,7 +6,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
-import { BeamlineError, ERROR_CODES, concatBlocks, type FrameBlock, type FrontEndConfig, type FrontEndOptions } from '../src/index.ts';
+import { BeamlineError, ERROR_CODES, concatBlocks, featureWidth, type FrameBlock, type FrontEndConfig, type FrontEndOptions } from '../src/index.ts';
 import { audioFile } from './audio-file-source.ts';
 import { frontEnd, resample } from './front-end-operators.ts';
 
@@ -100,5 +100,5 @@ export async function fileSamples(path: string, sampleRateHz: number): Promise<F
 /** The features of a whole file, through the decoder's own front end. */
 export async function fileFeatures(path: string, config: FrontEndConfig, options: FrontEndOptions = {}): Promise<FrameBlock> {
   const blocks = await lastValueFrom(audioFile(path).pipe(frontEnd(config, options), toArray()));
-  return concatBlocks(blocks, config.mfcc.cepstra * (config.deltas.order + 1));
+  return concatBlocks(blocks, featureWidth(config));
 }

@@ -56,6 +56,11 @@ export function frontEndConfig(overrides: FrontEndOverrides = {}): FrontEndConfi
   });
 }
 
+/** Values per feature frame: the transform's rows when there is one, else the cepstra with their Δ orders. */
+export function featureWidth(config: FrontEndConfig): number {
+  return config.transform?.matrix.length ?? config.mfcc.cepstra * (config.deltas.order + 1);
+}
+
 /** Validates a complete config (as read from a model file); errors name the field path. */
 export function validateFrontEndConfig(value: unknown, owner = 'frontEnd'): FrontEndConfig {
   const config = checkObject(owner, value);
@@ -116,7 +121,7 @@ export class FeatureStage {
     this.cmn = new CmnStage(this.mfcc.width, this.config.cmn, options.cmnPriorMean, c0PerDb(this.config));
     this.deltas = new DeltaStage(this.mfcc.width, this.config.deltas);
     this.transform = this.config.transform ? new FeatureTransformStage(this.deltas.width, this.config.transform) : undefined;
-    this.width = this.deltas.width;
+    this.width = this.transform?.width ?? this.deltas.width;
   }
 
   /** Frames held back by look-ahead (Infinity with per-utterance CMN). */
@@ -138,7 +143,7 @@ export class FeatureStage {
   finish(): FrameBlock {
     this.finished = true;
     const fromCmn = this.deltas.push(this.cmn.finish());
-    return this.transformed(concatBlocks([fromCmn, this.deltas.finish()], this.width));
+    return this.transformed(concatBlocks([fromCmn, this.deltas.finish()], this.deltas.width));
   }
 
   reset(): void {

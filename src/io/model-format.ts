@@ -5,7 +5,7 @@
  */
 import { DiagonalGmm } from '../acoustic/diagonal-gmm.ts';
 import { BeamlineError, ERROR_CODES } from '../errors.ts';
-import { validateFrontEndConfig } from '../features/front-end.ts';
+import { featureWidth, validateFrontEndConfig } from '../features/front-end.ts';
 import type { UnitHmm } from '../graph/unit-hmm.ts';
 import type { ModelProvenance, SpeechModel } from './speech-model.ts';
 
@@ -108,7 +108,7 @@ export function parseModel(text: string, source = 'model'): SpeechModel {
     throw invalid(source, (error as Error).message);
   }
   const cepstra = frontEnd.mfcc.cepstra;
-  const dim = cepstra * (frontEnd.deltas.order + 1);
+  const dim = featureWidth(frontEnd);
   const cmnPriorMean = Float64Array.from(read.numbers('cmnPriorMean', root.cmnPriorMean, cepstra));
 
   const gmmList = read.array('gmms', root.gmms);

@@ -107,9 +107,8 @@ export class HmmTrainer {
   gmms: DiagonalGmm[];
   private readonly options: Required<HmmTrainingOptions>;
   private readonly prepared: PreparedUtterance[];
-  private readonly dim: number;
-  /** Per-dimension variance floor: a fraction of the training data's global variance. */
-  readonly varianceFloor: Float64Array;
+  private dim: number;
+  private floor: Float64Array;
   private readonly stateCount: number;
   readonly reports: PassReport[] = [];
 
@@ -141,9 +140,14 @@ export class HmmTrainer {
       return { utterance, graph, wordStates };
     });
     const { mean, variance } = blockMoments(this.prepared.map(({ utterance }) => utterance.features), this.dim);
-    this.varianceFloor = variance.map((v) => v * this.options.varianceFloorFraction);
+    this.floor = variance.map((v) => v * this.options.varianceFloorFraction);
     // Flat start: every state is the global Gaussian.
     this.gmms = Array.from({ length: this.stateCount }, () => new DiagonalGmm(this.dim, { weights: [1], means: mean, variances: variance }));
+  }
+
+  /** Per-dimension variance floor: a fraction of the training data's global variance (in the current feature space). */
+  get varianceFloor(): Float64Array {
+    return this.floor;
   }
 
   /** Runs the equal-length alignment and every configured pass; `onPass` hears each report. */
@@ -164,7 +168,11 @@ export class HmmTrainer {
 
   /** Further passes after `train()` (numbered on from the last), for example after `transformFeatures`. */
   runPasses(passes: readonly TrainingPass[], onPass?: (report: PassReport) => void): void {
-    for (const pass of passes) onPass?.(this.runPass(this.reports.length, pass));
+    for (const pass of passes) {
+      // Run first: `onPass?.(this.runPass(…))` would skip the pass when no one listens.
+      const report = this.runPass(this.reports.length, pass);
+      onPass?.(report);
+    }
   }
 
   /**
@@ -187,47 +195,53 @@ export class HmmTrainer {
     return accumulators.flatMap((accumulator) =>
       Array.from({ length: accumulator.components }, (_, k) => {
         const occupancy = accumulator.occupancy[k];
+        const mean = new Float64Array(dim);
         const covariance = new Float64Array(dim * dim);
         if (occupancy > 0) {
-          const mean = accumulator.firstMoments.subarray(k * dim, (k + 1) * dim);
+          const sums = accumulator.firstMoments.subarray(k * dim, (k + 1) * dim);
+          for (let i = 0; i < dim; i++) mean[i] = sums[i] / occupancy;
           const outer = accumulator.outerProducts[k];
           for (let i = 0; i < dim; i++) {
-            for (let j = 0; j < dim; j++) covariance[i * dim + j] = outer[i * dim + j] / occupancy - (mean[i] / occupancy) * (mean[j] / occupancy);
+            for (let j = 0; j < dim; j++) covariance[i * dim + j] = outer[i * dim + j] / occupancy - mean[i] * mean[j];
           }
         }
-        return { occupancy, covariance };
+        return { occupancy, mean, covariance };
       }),
     );
   }
 
   /**
-   * Moves training into the space x' = A x (row-major D × D): every utterance's features are
-   * transformed, the variance floor recomputed there, and each Gaussian becomes mean A μ and
-   * variances diag(A W Aᵀ) from its scatter W (its old variances where it had no data), so the
-   * next pass starts from the model the transform was estimated for.
+   * Moves training into the space x' = A x (A row-major R × D, R ≤ D: a rotation, or a
+   * projection onto fewer dimensions): every utterance's features are transformed, the variance
+   * floor recomputed there, and each Gaussian becomes mean A μ and variances diag(A W Aᵀ) from
+   * its scatter W (from its old variances where it had no data), so the next pass starts from
+   * the model the transform was estimated for.
    */
-  transformFeatures(transform: Float64Array, scatter: readonly GaussianScatter[]): void {
+  transformFeatures(transform: Float64Array, scatter: readonly GaussianScatter[], rows = this.dim): void {
     const dim = this.dim;
+    if (transform.length !== rows * dim || rows < 1 || rows > dim) {
+      throw new RangeError(`transformFeatures needs a ${rows} × ${dim} matrix (1 to ${dim} rows); got ${transform.length} values`);
+    }
     const apply = (x: ArrayLike<number>, offset: number, out: Float64Array, outOffset: number): void => {
-      for (let i = 0; i < dim; i++) {
+      for (let i = 0; i < rows; i++) {
         let sum = 0;
         for (let j = 0; j < dim; j++) sum += transform[i * dim + j] * x[offset + j];
         out[outOffset + i] = sum;
       }
     };
     // The front end's own stage, so training sees exactly the features decoding will.
-    const stage = new FeatureTransformStage(dim, transformConfig(transform, dim));
+    const stage = new FeatureTransformStage(dim, transformConfig(transform, dim, rows));
     for (const prepared of this.prepared) prepared.utterance = { ...prepared.utterance, features: stage.push(prepared.utterance.features) };
-    const { variance } = blockMoments(this.prepared.map(({ utterance }) => utterance.features), dim);
-    this.varianceFloor.set(variance.map((v) => v * this.options.varianceFloorFraction));
+    const { variance } = blockMoments(this.prepared.map(({ utterance }) => utterance.features), rows);
+    this.floor = variance.map((v) => v * this.options.varianceFloorFraction);
     let gaussian = 0;
     this.gmms = this.gmms.map((gmm) => {
-      const means = new Float64Array(gmm.components * dim);
-      const variances = new Float64Array(gmm.components * dim);
+      const means = new Float64Array(gmm.components * rows);
+      const variances = new Float64Array(gmm.components * rows);
       for (let k = 0; k < gmm.components; k++, gaussian++) {
-        apply(gmm.means, k * dim, means, k * dim);
+        apply(gmm.means, k * dim, means, k * rows);
         const { occupancy, covariance } = scatter[gaussian];
-        for (let i = 0; i < dim; i++) {
+        for (let i = 0; i < rows; i++) {
           let value = 0;
           for (let j = 0; j < dim; j++) {
             const aij = transform[i * dim + j];
@@ -237,11 +251,12 @@ export class HmmTrainer {
               value += aij * aij * gmm.variances[k * dim + j];
             }
           }
-          variances[k * dim + i] = Math.max(value, this.varianceFloor[i]);
+          variances[k * rows + i] = Math.max(value, this.varianceFloor[i]);
         }
       }
-      return new DiagonalGmm(dim, { weights: gmm.weights, means, variances });
+      return new DiagonalGmm(rows, { weights: gmm.weights, means, variances });
     });
+    this.dim = rows;
   }
 
   private totalFrames(): number {

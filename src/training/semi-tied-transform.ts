@@ -21,11 +21,17 @@
 import { Matrix, inverse } from 'ml-matrix';
 import { BeamlineError, ERROR_CODES } from '../errors.ts';
 
-/** What one Gaussian contributes: its occupancy and its full covariance in the original space. */
-export interface GaussianScatter {
+/** What a semi-tied transform needs of one Gaussian: its occupancy and full covariance in the original space. */
+export interface CovarianceScatter {
   readonly occupancy: number;
-  /** Row-major D × D covariance (about the Gaussian's own mean). */
+  /** Row-major D × D covariance (about the Gaussian's mean). */
   readonly covariance: Float64Array;
+}
+
+/** One Gaussian's share of the training data: occupancy, mean and full covariance. */
+export interface GaussianScatter extends CovarianceScatter {
+  /** The mean of the frames it was given (zeros when it had none). */
+  readonly mean: Float64Array;
 }
 
 export interface SemiTiedOptions {
@@ -82,7 +88,7 @@ function logAbsDet(a: Float64Array, dim: number): number {
 }
 
 /** Q(A) / β: the average log-likelihood gain term the estimation maximises (without constants). */
-export function semiTiedObjective(transform: Float64Array, scatters: readonly GaussianScatter[], dim: number): number {
+export function semiTiedObjective(transform: Float64Array, scatters: readonly CovarianceScatter[], dim: number): number {
   let beta = 0;
   let sum = 0;
   for (const { occupancy, covariance } of scatters) {
@@ -93,7 +99,7 @@ export function semiTiedObjective(transform: Float64Array, scatters: readonly Ga
 }
 
 /** Estimates A from the Gaussians' scatter by Gales' row-by-row updates. */
-export function estimateSemiTiedTransform(scatters: readonly GaussianScatter[], dim: number, options: SemiTiedOptions = {}): SemiTiedResult {
+export function estimateSemiTiedTransform(scatters: readonly CovarianceScatter[], dim: number, options: SemiTiedOptions = {}): SemiTiedResult {
   const minOccupancy = options.minOccupancy ?? 2 * dim;
   const used = scatters.filter((s) => s.occupancy >= minOccupancy);
   if (used.length === 0) {
@@ -145,12 +151,17 @@ function rows(flat: Float64Array, dim: number): number[][] {
 
 /** C = A B for row-major D × D matrices. */
 export function multiplySquare(a: Float64Array, b: Float64Array, dim: number): Float64Array {
-  const c = new Float64Array(dim * dim);
-  for (let i = 0; i < dim; i++) {
-    for (let k = 0; k < dim; k++) {
-      const aik = a[i * dim + k];
+  return multiplyMatrices(a, b, dim, dim, dim);
+}
+
+/** C = A B for row-major A (rows × inner) and B (inner × columns). */
+export function multiplyMatrices(a: Float64Array, b: Float64Array, rows: number, inner: number, columns: number): Float64Array {
+  const c = new Float64Array(rows * columns);
+  for (let i = 0; i < rows; i++) {
+    for (let k = 0; k < inner; k++) {
+      const aik = a[i * inner + k];
       if (aik === 0) continue;
-      for (let j = 0; j < dim; j++) c[i * dim + j] += aik * b[k * dim + j];
+      for (let j = 0; j < columns; j++) c[i * columns + j] += aik * b[k * columns + j];
     }
   }
   return c;

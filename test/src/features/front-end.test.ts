@@ -5,7 +5,7 @@ import { PcmDecoder } from '../../../src/audio/pcm-decoder.ts';
 import { readWavHeader } from '../../../src/audio/wav-header.ts';
 import { CmnStage } from '../../../src/features/cmn.ts';
 import { DeltaStage } from '../../../src/features/deltas.ts';
-import { FrontEnd, computeFeatures, frontEndConfig, type FrontEndOverrides } from '../../../src/features/front-end.ts';
+import { FrontEnd, computeFeatures, featureWidth, frontEndConfig, type FrontEndOverrides } from '../../../src/features/front-end.ts';
 import { concatBlocks, type FrameBlock } from '../../../src/frames/frame-block.ts';
 import { Framer } from '../../../src/frames/framer.ts';
 import { FIXTURES, babble, random, splitAt } from '../../helpers.ts';
@@ -119,9 +119,33 @@ describe('MFCC front end', () => {
     );
   });
 
+  it('projects onto fewer dimensions with a matrix of fewer rows, however the audio is chunked', () => {
+    const samples = readFixture('espeak-seven-8k.wav');
+    const matrix = Array.from({ length: 20 }, (_, i) => Array.from({ length: 39 }, (_, j) => (i === j ? 1 : 0) + 0.05 * Math.cos(i * 5 + j * 2)));
+    const config = frontEndConfig({ transform: { matrix } });
+    expect(featureWidth(config)).toBe(20);
+    const plain = computeFeatures(samples, frontEndConfig());
+    const projected = computeFeatures(samples, config);
+    expect(projected.width).toBe(20);
+    expect(projected.count).toBe(plain.count);
+    for (const t of [0, 17, plain.count - 1]) {
+      for (const i of [0, 12, 19]) {
+        const expected = matrix[i].reduce((sum, value, j) => sum + value * plain.data[t * 39 + j], 0);
+        expect(projected.data[t * 20 + i]).toBeCloseTo(expected, 2);
+      }
+    }
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: samples.length }), { maxLength: 6 }), (cuts) => {
+        expect(runChunked(samples, { transform: { matrix } }, cuts).data).toEqual(projected.data);
+      }),
+      { numRuns: 10 },
+    );
+  });
+
   it('names the row or entry of a bad feature transform', () => {
     const square = (n: number): number[][] => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => Number(i === j)));
-    expect(() => frontEndConfig({ transform: { matrix: square(13) } })).toThrow('frontEnd.transform.matrix must have 39 rows (the feature width); got 13');
+    expect(() => frontEndConfig({ transform: { matrix: [...square(39), square(39)[0]] } })).toThrow('frontEnd.transform.matrix must have 1 to 39 rows (at most the feature width); got 40');
+    expect(() => frontEndConfig({ transform: { matrix: [] } })).toThrow('frontEnd.transform.matrix must have 1 to 39 rows (at most the feature width); got 0');
     const ragged = square(39);
     ragged[4] = ragged[4].slice(1);
     expect(() => frontEndConfig({ transform: { matrix: ragged } })).toThrow('frontEnd.transform.matrix[4] must have 39 numbers; got 38');

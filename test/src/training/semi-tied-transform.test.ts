@@ -9,7 +9,7 @@ import {
   estimateSemiTiedTransform,
   multiplySquare,
   semiTiedObjective,
-  type GaussianScatter,
+  type CovarianceScatter,
 } from '../../../src/training/semi-tied-transform.ts';
 
 function randomOrthogonal(dim: number, random: SeededRandom): Float64Array {
@@ -89,7 +89,7 @@ describe('estimateSemiTiedTransform (Gales 1999)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 2, max: 5 }), fc.integer({ min: 1, max: 4 }), (seed, dim, count) => {
         const random = new SeededRandom(seed);
-        const scatters: GaussianScatter[] = Array.from({ length: count }, () => ({ occupancy: 20 + 100 * random.next(), covariance: randomCovariance(dim, random) }));
+        const scatters: CovarianceScatter[] = Array.from({ length: count }, () => ({ occupancy: 20 + 100 * random.next(), covariance: randomCovariance(dim, random) }));
         // 200 rounds: after 30, a random step of 1e-3 still gained up to 1.5e-4 in 6 of about 7,000 random cases; after 200, in none of 9,600.
         const { transform, objectivePerFrame } = estimateSemiTiedTransform(scatters, dim, { iterations: 200, minOccupancy: 1 });
         for (let i = 1; i < objectivePerFrame.length; i++) expect(objectivePerFrame[i]).toBeGreaterThanOrEqual(objectivePerFrame[i - 1] - 1e-9);
@@ -142,10 +142,11 @@ describe('HmmTrainer with a semi-tied transform', () => {
       silenceUnit: 'sil',
       lexicon: new Map([['w', ['w']]]),
     };
-    const trainer = new HmmTrainer(topology, correlatedCorpus(7), { passes: [{ components: 1, method: 'baum-welch' }, { components: 1, method: 'baum-welch' }] });
+    const baumWelch = { components: 1, method: 'baum-welch' } as const;
+    const trainer = new HmmTrainer(topology, correlatedCorpus(7), { passes: Array.from({ length: 12 }, () => baumWelch) });
     trainer.train();
     const before = trainer.reports.at(-1)!;
-    trainer.runPasses([{ components: 1, method: 'baum-welch' }]);
+    trainer.runPasses([baumWelch]);
     const plain = trainer.reports.at(-1)!.logLikelihood;
     expect(plain).toBeLessThan(before.logLikelihood + 1); // converged without the transform
 
