@@ -20,10 +20,13 @@ describe.skipIf(missing)('beamline train and eval on FSDD', () => {
   it('trains a small model, writing the model, its curve and the log-likelihood of every pass', async () => {
     const { code, stderr } = await beamline(
       'train', '--fsdd', fsdd, '--speakers', 'theo', '--indices', '5-29', '--mixtures', '2', '--iterations', '3',
-      '--baum-welch', '1', '--vtlp', '', '--semi-tied-rounds', '1', '--out', model, '--name', 'theo-test',
+      '--baum-welch', '1', '--vtlp', '', '--lda-dim', '30', '--semi-tied-rounds', '1', '--out', model, '--name', 'theo-test',
     );
     expect(code).toBe(0);
     expect(stderr).toMatch(/pass {2}0 equal-alignment/);
+    // LDA after the single-Gaussian passes; the mixtures grow in its 30 dimensions.
+    expect(stderr).toMatch(/pass {2}3 viterbi\s+1 components[^\n]*\nLDA: 39 -> 30 dimensions keep \d+\.\d% of the between-state variance/);
+    expect(stderr).toMatch(/pass {2}4 viterbi\s+2 components\s+log-likelihood .*features transformed/);
     expect(stderr).toMatch(/pass {2}7 baum-welch\s+2 components\s+log-likelihood/);
     // The semi-tied round: its objective rises, then one more pass in the transformed space.
     const [, before, after] = /semi-tied transform 1: objective (-?[\d.]+) -> (-?[\d.]+) per frame/.exec(stderr) ?? [];
@@ -32,7 +35,10 @@ describe.skipIf(missing)('beamline train and eval on FSDD', () => {
     const parsed = parseModel(readFileSync(model, 'utf8'), model);
     expect(parsed.name).toBe('theo-test');
     expect(parsed.gmms[0].components).toBe(2);
-    expect(parsed.frontEnd.transform?.matrix).toHaveLength(39);
+    // LDA's 30 × 39 projection, then the semi-tied turn within its 30 dimensions.
+    expect(parsed.frontEnd.transform?.matrix).toHaveLength(30);
+    expect(parsed.frontEnd.transform?.matrix[0]).toHaveLength(39);
+    expect(parsed.gmms[0].dim).toBe(30);
     expect(parsed.provenance.data).toContain('speakers theo, indices 5-29 (250 recordings)');
     expect(readFileSync(model.replace(/\.json$/, '.svg'), 'utf8')).toContain('<svg');
   }, 120_000);
@@ -51,6 +57,10 @@ describe.skipIf(missing)('beamline train and eval on FSDD', () => {
     expect(result.report.referenceWords).toBe(50);
     // A speaker-dependent model from 250 recordings recognises most of the speaker's test words.
     expect(result.report.percentCorrect).toBeGreaterThan(80);
+    // The live path (live CMN, chunked audio) goes through the projection too.
+    const live = await beamline('eval', fsdd, '--model', model, '--speakers', 'theo', '--indices', '0-4', '--format', 'json', '--streaming');
+    expect(live.code).toBe(0);
+    expect((JSON.parse(live.stdout) as typeof result).report.percentCorrect).toBeGreaterThan(70);
   }, 120_000);
 
   it('reports a missing model and a missing data folder with coded errors', async () => {
