@@ -4,9 +4,9 @@
  * training split (index 5–49) scored on their test split (index 0–4), and leave-one-speaker-out
  * (train on four speakers' training split, test on the fifth speaker's test split; all folds).
  * Each fold also decodes connected digits: strings of 3–7 of the held-out speaker's test-split
- * recordings joined with short noisy gaps (bench/connected-digits.ts). With espeak-ng installed
- * it also scores a synthetic set of female voices (no such voice is in FSDD) to show what
- * augmentation does for unseen voices.
+ * recordings joined with short noisy gaps (bench/connected-digits.ts). Last, the full model
+ * scores synthetic voices never used in training, women and a child (bench/unseen-voices.ts):
+ * FSDD has none.
  *
  *   npx tsx bench/accuracy.ts [--fsdd DIR] [--mixtures 4] [--vtlp 0.9,1.1] [--pad-silence 0.3] [--synthetic-voices] [--noise-copies 15,40]
  *     [--accented-voices] [--festival-voices] [--clipped-copies 1] [--noise-only 500] [--delta-window 3] [--acceleration-window 2]
@@ -18,8 +18,8 @@ import { Recognizer, type RecognitionReport } from '../src/index.ts';
 import { confidenceAuc, digitStrings, scoreStrings, type ConfidencePair } from './connected-digits.ts';
 import { formatSnrLevel, fsddDirOrExplain, snrLevels } from '../cli/options.ts';
 import { train, type TrainOptions } from '../cli/train-command.ts';
-import { fsddCorpus, FSDD_WORDS } from '../streams/corpus.ts';
-import { espeakAvailable, synthesiseVoices, TEST_VOICES } from '../streams/synthetic-voices.ts';
+import { fsddCorpus } from '../streams/corpus.ts';
+import { unseenVoiceTables } from './unseen-voices.ts';
 
 const { values } = parseArgs({
   options: {
@@ -126,21 +126,4 @@ if (!values['skip-loso']) {
   );
 }
 
-if (await espeakAvailable()) {
-  const entries = await synthesiseVoices(FSDD_WORDS, TEST_VOICES, 2);
-  const voices = await evaluate(full.model, entries, true);
-  const byVariant = (variant: string): string => {
-    const reports = Object.entries(voices.speakers).filter(([name]) => name.endsWith(variant)).map(([, report]) => report);
-    const hits = reports.reduce((sum, r) => sum + r.counts.hits, 0);
-    const words = reports.reduce((sum, r) => sum + r.referenceWords, 0);
-    return percent((100 * hits) / words);
-  };
-  console.log(
-    `\nSynthetic voices never used in training (espeak-ng en-us and en-gb, female variants f2 and f4, pitch 40–99, ${entries.length} files at 22.05 kHz, untrimmed):\n`,
-  );
-  console.log('| voices | f2 | f4 | all |');
-  console.log('| --- | --- | --- | --- |');
-  console.log(`| accuracy | ${byVariant('f2')} | ${byVariant('f4')} | ${percent(voices.report.percentCorrect)} |`);
-} else {
-  console.log('\n(espeak-ng is not installed: skipping the synthetic-voice set; apt-get install espeak-ng)');
-}
+await unseenVoiceTables(full.model);

@@ -61,22 +61,40 @@ export function numberList(name: string) {
     });
 }
 
-/** A noise level for training copies: an SNR in dB, or a range [low, high] drawn from uniformly for each copy. */
-export type SnrLevel = number | readonly [number, number];
+/** A value for one training copy: fixed, or a range [low, high] drawn from uniformly for each copy. */
+export type ValueOrRange = number | readonly [number, number];
 
-/** "15,25,40:80" → [15, 25, [40, 80]]. */
-export function snrLevels(name: string) {
-  return (value: string): SnrLevel[] =>
+/** A noise level for training copies: an SNR in dB, or a range drawn from for each copy. */
+export type SnrLevel = ValueOrRange;
+
+/** "15,25,40:80" → [15, 25, [40, 80]]; every value within [min, max]. */
+export function valuesOrRanges(name: string, what: string, example: string, min = -Infinity, max = Infinity) {
+  return (value: string): ValueOrRange[] =>
     list(value).map((item) => {
       const bounds = item.split(':').map(Number);
-      if (bounds.length > 2 || !bounds.every(Number.isFinite) || (bounds.length === 2 && bounds[0] > bounds[1])) {
-        throw new InvalidArgumentError(`${name} takes SNRs in dB or ranges low:high, separated by commas (e.g. 15,25,40:80); got ${JSON.stringify(item)}.`);
+      if (
+        bounds.length > 2 ||
+        !bounds.every((bound) => Number.isFinite(bound) && bound >= min && bound <= max) ||
+        (bounds.length === 2 && bounds[0] > bounds[1])
+      ) {
+        const range = Number.isFinite(min) ? ` from ${min} to ${max}` : '';
+        throw new InvalidArgumentError(`${name} takes ${what}${range} or ranges low:high, separated by commas (e.g. ${example}); got ${JSON.stringify(item)}.`);
       }
       return bounds.length === 1 ? bounds[0] : [bounds[0], bounds[1]];
     });
 }
 
-export const formatSnrLevel = (level: SnrLevel): string => (typeof level === 'number' ? String(level) : `${level[0]}–${level[1]}`);
+/** "15,25,40:80" → [15, 25, [40, 80]]. */
+export function snrLevels(name: string) {
+  return valuesOrRanges(name, 'SNRs in dB', '15,25,40:80');
+}
+
+/** A draw from a fixed value or a range. */
+export function drawValue(value: ValueOrRange, next: () => number): number {
+  return typeof value === 'number' ? value : value[0] + next() * (value[1] - value[0]);
+}
+
+export const formatSnrLevel = (level: ValueOrRange): string => (typeof level === 'number' ? String(level) : `${level[0]}–${level[1]}`);
 
 /**
  * Where FSDD is read from when no folder is given: $BEAMLINE_FSDD, else the data folder beside

@@ -56,7 +56,7 @@ import {
   TRAINING_VOICES,
 } from '../streams/synthetic-voices.ts';
 import { evaluate } from './eval-command.ts';
-import { formatSnrLevel, fsddDirOrExplain, indexRange, integerInRange, list, nonNegativeInteger, numberInRange, numberList, positiveInteger, snrLevels, type SnrLevel } from './options.ts';
+import { drawValue, formatSnrLevel, fsddDirOrExplain, indexRange, integerInRange, list, nonNegativeInteger, numberInRange, numberList, positiveInteger, snrLevels, valuesOrRanges, type SnrLevel, type ValueOrRange } from './options.ts';
 
 export interface TrainOptions {
   fsdd?: string;
@@ -107,6 +107,12 @@ export interface TrainOptions {
   noiseOnly?: number;
   /** Extra copies of the recorded (not synthetic) speech played at these speeds, e.g. [0.9, 1.1]. */
   speedCopies?: number[];
+  /**
+   * Extra copies of the recorded (not synthetic) speech with vocal-tract-length perturbation,
+   * one per entry: a warp factor, or a range each copy draws from. Above 1 the filters move
+   * down, so a long (adult male) vocal tract's features look like a shorter one's.
+   */
+  warpedCopies?: ValueOrRange[];
   /** Variance floor as a fraction of the global variance (HmmTrainer's default otherwise). */
   varianceFloorFraction?: number;
   /** espeak-ng variants of the English training voices (TRAINING_VOICES' otherwise). */
@@ -282,8 +288,12 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
       for (const speed of options.speedCopies ?? []) {
         utterances.push({ id: `${entry.path} (speed ${speed})`, words: entry.words, features: features(await changeSpeed(samples, options.sampleRate, speed)) });
       }
+      for (const range of options.warpedCopies ?? []) {
+        const warp = drawValue(range, () => random.next());
+        utterances.push({ id: `${entry.path} (VTLP ${warp.toFixed(3)})`, words: entry.words, features: features(samples, warp) });
+      }
       for (const level of options.noiseCopies) {
-        const snrDb = typeof level === 'number' ? level : level[0] + random.next() * (level[1] - level[0]);
+        const snrDb = drawValue(level, () => random.next());
         const audio = withNoise(samples, options.sampleRate, random, { ...DEFAULT_NOISE_COPY, snrDb });
         utterances.push({ id: `${entry.path} (SNR ${snrDb.toFixed(1)} dB)`, words: entry.words, features: features(audio) });
       }
@@ -378,7 +388,7 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
       command: `beamline ${process.argv.slice(2).join(' ')}`.trim(),
       date: new Date().toISOString().slice(0, 10),
       accuracy: {},
-      notes: `VTLP warps ${warps.join(', ')} (1: none); silence padding up to ${options.padSilence} s per end; noisy copies at SNR ${options.noiseCopies.map(formatSnrLevel).join(', ') || 'none'} dB; ${options.connected ?? 0} connected strings; ${options.clippedCopies ?? 0} edge-clipped copies per recording; speed copies ${speeds.join(', ') || 'none'}; ${options.noiseOnly ?? 0} noise-only utterances; foreign-accented voices ${options.accentedVoices ? 'on' : 'off'}; festival voices ${options.festivalVoices ? 'on' : 'off'}; ${options.ldaDim !== undefined ? `LDA to ${options.ldaDim} dimensions` : 'no LDA'}; ${options.semiTiedRounds ?? 0} semi-tied transform rounds; ${passes.length} passes after the equal-length alignment; ${options.mmiPasses ?? 0} MMI passes; trained in ${seconds.toFixed(0)} s on one core`,
+      notes: `VTLP warps ${warps.join(', ')} (1: none); silence padding up to ${options.padSilence} s per end; noisy copies at SNR ${options.noiseCopies.map(formatSnrLevel).join(', ') || 'none'} dB; ${options.connected ?? 0} connected strings; ${options.clippedCopies ?? 0} edge-clipped copies per recording; speed copies ${speeds.join(', ') || 'none'}; warped copies ${(options.warpedCopies ?? []).map(formatSnrLevel).join(', ') || 'none'}; ${options.noiseOnly ?? 0} noise-only utterances; foreign-accented voices ${options.accentedVoices ? 'on' : 'off'}; festival voices ${options.festivalVoices ? 'on' : 'off'}; ${options.ldaDim !== undefined ? `LDA to ${options.ldaDim} dimensions` : 'no LDA'}; ${options.semiTiedRounds ?? 0} semi-tied transform rounds; ${passes.length} passes after the equal-length alignment; ${options.mmiPasses ?? 0} MMI passes; trained in ${seconds.toFixed(0)} s on one core`,
     },
   };
   if (options.testIndices !== undefined && options.transcripts === undefined) {
@@ -445,6 +455,11 @@ export function trainCommand(): Command {
       'add n copies of every recording with its quiet edges cut off 6–30 dB below its peak, as energy-based trimming does (a word without its weak onset or coda)',
       nonNegativeInteger('--clipped-copies'),
       0,
+    )
+    .addOption(
+      new Option('--warped-copies <warps>', 'extra copies of the recorded speech with their vocal tract shortened (warp > 1) or lengthened, one per warp or range low:high drawn from per copy, e.g. 1.1:1.25')
+        .argParser(valuesOrRanges('--warped-copies', 'warp factors', '1.15,1.1:1.25', 0.7, 1.3))
+        .default([], 'none'),
     )
     .addOption(new Option('--speed-copies <speeds>', 'extra copies of the recorded speech played faster or slower, e.g. 0.9,1.1').argParser(numberList('--speed-copies')).default([], 'none'))
     .option('--noise-only <n>', 'add n utterances of steady noise alone (0.3–2 s, −70 to −20 dBFS, white to low-pass), labelled with no words, for the silence model', nonNegativeInteger('--noise-only'), 0)

@@ -86,6 +86,8 @@ export interface VoiceTakes {
   readonly takes: number;
   readonly pitchHz: readonly [number, number];
   readonly stretch: readonly [number, number];
+  /** What a voice reads for a word, where that is not the word itself (a voice of another language). */
+  readonly respellings?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** flite's voices (kal, kal16, awb, rms, slt). */
@@ -141,6 +143,36 @@ export const FESTIVAL_TRAINING_VOICES: FestivalVoiceSet = {
   stretch: [0.7, 1.3],
 };
 
+/** The Debian package of each festival voice used here. */
+export const FESTIVAL_VOICE_PACKAGES: Readonly<Record<string, string>> = {
+  ked_diphone: 'festvox-kdlpc16k',
+  czech_krb: 'festvox-czech-krb',
+  czech_dita: 'festvox-czech-dita',
+  suo_fi_lj_diphone: 'festvox-suopuhe-lj',
+  cmu_us_slt_arctic_hts: 'festvox-us-slt-hts',
+};
+
+const CZECH_DIGITS = { zero: 'ziro', one: 'uan', two: 'tu', three: 'tri', four: 'for', five: 'fajf', six: 'siks', seven: 'sevn', eight: 'ejt', nine: 'najn' };
+
+/**
+ * Festival voices for measuring only, none of them in training: a Czech boy (krb) and a Czech
+ * woman (dita) and a Finnish woman (lj) reading the digits respelled in their orthography, and
+ * the HMM-synthesised (HTS) American woman slt, whose diphone-free voice differs from flite's
+ * slt in training. The child and the women are what FSDD lacks. Debian: festvox-czech-krb,
+ * festvox-czech-dita, festvox-suopuhe-lj, festvox-us-slt-hts.
+ */
+export const FESTIVAL_TEST_VOICES: FestivalVoiceSet = {
+  voices: ['czech_krb', 'czech_dita', 'suo_fi_lj_diphone', 'cmu_us_slt_arctic_hts'],
+  takes: 4,
+  pitchHz: [150, 300],
+  stretch: [0.8, 1.25],
+  respellings: {
+    czech_krb: CZECH_DIGITS,
+    czech_dita: CZECH_DIGITS,
+    suo_fi_lj_diphone: { zero: 'siiro', one: 'uan', two: 'tuu', three: 'trii', four: 'foor', five: 'faiv', six: 'siks', seven: 'seven', eight: 'eit', nine: 'nain' },
+  },
+};
+
 export async function festivalAvailable(voices: readonly string[]): Promise<boolean> {
   try {
     const { stdout } = await run('festival', ['-b', '(print (voice.list))']);
@@ -156,7 +188,8 @@ export async function festivalAvailable(voices: readonly string[]): Promise<bool
  */
 export async function synthesiseFestivalVoices(words: readonly string[], set: FestivalVoiceSet, seed = 1): Promise<CorpusEntry[]> {
   if (!(await festivalAvailable(set.voices))) {
-    throw new BeamlineError(ERROR_CODES.DATA_INVALID, `festival voices ${set.voices.join(', ')} need festival and their festvox packages: apt-get install festival festvox-kdlpc16k`);
+    const packages = set.voices.map((voice) => FESTIVAL_VOICE_PACKAGES[voice] ?? `(the festvox package of ${voice})`);
+    throw new BeamlineError(ERROR_CODES.DATA_INVALID, `festival voices ${set.voices.join(', ')} need festival and their festvox packages: apt-get install festival ${packages.join(' ')}`);
   }
   const dir = await mkdtemp(join(tmpdir(), 'beamline-festival-'));
   const random = new SeededRandom(seed);
@@ -170,9 +203,13 @@ export async function synthesiseFestivalVoices(words: readonly string[], set: Fe
       // Festival's linear-regression intonation maps its model's pitch onto this target mean (spread 12% of it).
       script.push(`(set! int_lr_params '((target_f0_mean ${pitch}) (target_f0_std ${Math.round(pitch * 0.12)}) (model_f0_mean 170) (model_f0_std 34)))`);
       for (const word of words) {
+        const respellings = set.respellings?.[voice];
+        const text = respellings === undefined ? word : respellings[word];
+        // A voice with respellings speaks only the words they cover.
+        if (text === undefined) continue;
         const path = join(dir, `${word}-${voice}-${take}.wav`);
         entries.push({ path, words: [word], speaker: `festival ${voice}` });
-        script.push(`(utt.save.wave (utt.synth (Utterance Text "${word.replace(/["\\]/g, '')}")) "${path}" 'riff)`);
+        script.push(`(utt.save.wave (utt.synth (Utterance Text "${text.replace(/["\\]/g, '')}")) "${path}" 'riff)`);
       }
     }
     const scriptPath = join(dir, `${voice}.scm`);

@@ -65,4 +65,17 @@ describe.skipIf(!festival)('synthesiseFestivalVoices', () => {
     // Different duration stretches give different lengths.
     expect(new Set(seconds.map((duration) => duration.toFixed(2))).size).toBeGreaterThan(1);
   });
+
+  it('speaks a respelling where the voice has one, labelled with the word, and skips words its respellings leave out', async () => {
+    const set = { voices: ['ked_diphone'], takes: 1, pitchHz: [120, 120], stretch: [1, 1], respellings: { ked_diphone: { six: 'sicks' } } } as const;
+    const entries = await synthesiseFestivalVoices(['six', 'oh'], set, 2);
+    expect(entries.map((entry) => [entry.words, entry.speaker])).toEqual([[['six'], 'festival ked_diphone']]);
+    expect(existsSync(entries[0].path)).toBe(true);
+  });
+
+  it('names the packages of voices that are not installed', async () => {
+    await expect(synthesiseFestivalVoices(['six'], { voices: ['ked_diphone', 'no_such_voice'], takes: 1, pitchHz: [120, 120], stretch: [1, 1] })).rejects.toThrow(
+      'festival voices ked_diphone, no_such_voice need festival and their festvox packages: apt-get install festival festvox-kdlpc16k (the festvox package of no_such_voice)',
+    );
+  });
 });
