@@ -29,6 +29,27 @@ export function padWithSilence(samples: Float32Array, sampleRateHz: number, rand
   return out;
 }
 
+export interface ZeroPadding {
+  /** Shortest and longest stretch of digital silence added at each end, seconds (each end draws its own). */
+  readonly seconds: readonly [number, number];
+}
+
+export const DEFAULT_ZERO_PADDING: ZeroPadding = { seconds: [0.1, 0.8] };
+
+/**
+ * The samples between stretches of digital silence (zeros): what a file padded to a fixed
+ * length, or a muted input, holds around a word. The front end's dither is all there is in
+ * them, far quieter than any room, so the silence model must see them to know them.
+ */
+export function padWithZeros(samples: Float32Array, sampleRateHz: number, random: SeededRandom, padding: ZeroPadding = DEFAULT_ZERO_PADDING): Float32Array {
+  const [low, high] = padding.seconds;
+  const length = (): number => Math.floor((low + random.next() * (high - low)) * sampleRateHz);
+  const before = length();
+  const out = new Float32Array(before + samples.length + length());
+  out.set(samples, before);
+  return out;
+}
+
 export interface NoiseCopy {
   /** Speech-to-noise ratio, dB (speech power measured over the whole recording). */
   readonly snrDb: number;

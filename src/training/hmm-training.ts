@@ -53,6 +53,22 @@ export interface HmmTrainingOptions {
   readonly occupancyThreshold?: number;
   /** How the alignments score frames: 'exact' (default, double precision) or the faster 'simd' kernel. */
   readonly scoring?: GmmScoringKind;
+  /**
+   * Give the quiet edges of each utterance to its leading and trailing silence in the
+   * equal-length alignment (absent: every frame goes to the words).
+   */
+  readonly edgeSilence?: EdgeSilence;
+}
+
+/**
+ * Where speech starts and ends, for the first alignment: the first and last frame whose value in
+ * `dimension` (the frame energy, c0) comes within `belowPeak` of the utterance's highest.
+ * Without it, the first alignment hands padding to the words' states, and the words learn to
+ * swallow the pauses around them.
+ */
+export interface EdgeSilence {
+  readonly dimension: number;
+  readonly belowPeak: number;
 }
 
 export interface PassReport {
@@ -105,8 +121,9 @@ function blockMoments(blocks: readonly FrameBlock[], dim: number): { mean: Float
 export class HmmTrainer {
   readonly topology: HmmTopology;
   gmms: DiagonalGmm[];
-  private readonly options: Required<HmmTrainingOptions>;
+  private readonly options: Required<Omit<HmmTrainingOptions, 'edgeSilence'>>;
   private readonly prepared: PreparedUtterance[];
+  private readonly edgeSilence: EdgeSilence | undefined;
   private dim: number;
   private floor: Float64Array;
   private readonly stateCount: number;
@@ -122,6 +139,7 @@ export class HmmTrainer {
       scoring: 'exact',
       ...options,
     };
+    this.edgeSilence = options.edgeSilence;
     if (utterances.length === 0) throw new BeamlineError(ERROR_CODES.DATA_INVALID, 'training needs at least one utterance');
     this.dim = utterances[0].features.width;
     const units = new Map(topology.units.map((unit) => [unit.name, unit]));
@@ -267,7 +285,10 @@ export class HmmTrainer {
     return this.gmms.map((gmm) => new DiagonalGmmAccumulator(gmm.components, this.dim));
   }
 
-  /** Step 2 of the recipe: frames shared equally among each utterance's word states. */
+  /**
+   * Step 2 of the recipe: frames shared equally among each utterance's word states (with
+   * `edgeSilence`, its quiet edges among the states of its leading and trailing silence).
+   */
   equalAlignment(): PassReport {
     const accumulators = this.newAccumulators();
     const transitions = new Float64Array(2 * this.stateCount);
@@ -282,9 +303,10 @@ export class HmmTrainer {
         skipped++;
         continue;
       }
+      const sequence = this.equalSequence(utterance.features, graph, wordStates);
       let previous = -1;
       for (let t = 0; t < T; t++) {
-        const state = wordStates[Math.floor((t * N) / T)];
+        const state = sequence[t];
         const emission = graph.emissions[state];
         logLikelihood += accumulators[emission].addSoft(this.gmms[emission], utterance.features.data, t * this.dim);
         if (previous >= 0) transitions[2 * graph.unitStateOf[previous] + (previous === state ? 0 : 1)]++;
@@ -294,6 +316,40 @@ export class HmmTrainer {
     }
     const stats = this.reestimate(accumulators, transitions);
     return this.report({ pass: 0, method: 'equal-alignment', components: 1, logLikelihood, skippedUtterances: skipped, stats });
+  }
+
+  /** The state of every frame in the equal-length alignment: silence at the quiet edges when asked, the words in between. */
+  private equalSequence(features: FrameBlock, graph: UtteranceGraph, wordStates: readonly number[]): Int32Array {
+    const T = features.count;
+    const sequence = new Int32Array(T);
+    const share = (states: readonly number[], from: number, to: number): void => {
+      for (let t = from; t < to; t++) sequence[t] = states[Math.floor(((t - from) * states.length) / (to - from))];
+    };
+    let start = 0;
+    let end = T;
+    const leading: number[] = [];
+    const trailing: number[] = [];
+    if (this.edgeSilence !== undefined) {
+      const { dimension, belowPeak } = this.edgeSilence;
+      const value = (t: number): number => features.data[t * features.width + dimension];
+      let peak = -Infinity;
+      for (let t = 0; t < T; t++) peak = Math.max(peak, value(t));
+      while (start < T && value(start) < peak - belowPeak) start++;
+      while (end > start && value(end - 1) < peak - belowPeak) end--;
+      for (let s = 0; s < wordStates[0]; s++) if (graph.wordOf[s] < 0) leading.push(s);
+      for (let s = wordStates[wordStates.length - 1] + 1; s < graph.stateCount; s++) if (graph.wordOf[s] < 0) trailing.push(s);
+      // An edge too short for its silence's states stays with the words.
+      if (start < leading.length || leading.length === 0) start = 0;
+      if (T - end < trailing.length || trailing.length === 0) end = T;
+      if (end - start < wordStates.length) {
+        start = 0;
+        end = T;
+      }
+    }
+    if (start > 0) share(leading, 0, start);
+    share(wordStates, start, end);
+    if (end < T) share(trailing, end, T);
+    return sequence;
   }
 
   private runPass(pass: number, { components, method }: TrainingPass): PassReport {

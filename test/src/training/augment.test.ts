@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../../src/math/random.ts';
-import { changeSpeed, clipQuietEdges, joinWithNoisyPauses, noiseOnly, padWithSilence } from '../../../src/training/augment.ts';
+import { changeSpeed, clipQuietEdges, joinWithNoisyPauses, noiseOnly, padWithSilence, padWithZeros } from '../../../src/training/augment.ts';
 
 describe('padWithSilence', () => {
   it('keeps the samples intact between quiet noise of bounded length and level', () => {
@@ -21,6 +21,26 @@ describe('padWithSilence', () => {
   it('is reproducible from its seed', () => {
     const samples = new Float32Array(100).fill(0.5);
     expect(padWithSilence(samples, 8000, new SeededRandom(7))).toEqual(padWithSilence(samples, 8000, new SeededRandom(7)));
+  });
+});
+
+describe('padWithZeros', () => {
+  it('puts the samples, unchanged, between zeros of the drawn lengths, each end its own', () => {
+    const samples = Float32Array.from({ length: 400 }, (_, i) => 0.5 + 0.1 * Math.sin(i / 3));
+    const befores = new Set<number>();
+    for (let seed = 1; seed <= 30; seed++) {
+      const out = padWithZeros(samples, 8000, new SeededRandom(seed), { seconds: [0.1, 0.2] });
+      const before = out.findIndex((value) => value !== 0);
+      const after = out.length - before - samples.length;
+      for (const stretch of [before, after]) {
+        expect(stretch).toBeGreaterThanOrEqual(800);
+        expect(stretch).toBeLessThanOrEqual(1600);
+      }
+      expect(Array.from(out.subarray(before, before + samples.length))).toEqual(Array.from(samples));
+      expect(out.subarray(before + samples.length).every((value) => value === 0)).toBe(true);
+      befores.add(before);
+    }
+    expect(befores.size).toBeGreaterThan(20);
   });
 });
 

@@ -148,3 +148,55 @@ describe('DiagonalGmm sanity for the trainer', () => {
     expect(gmm.logLikelihood([0, 0])).toBeCloseTo(-Math.log(2 * Math.PI), 12);
   });
 });
+
+describe('HmmTrainer: the first alignment with edge silence', () => {
+  // One two-state word at values 4 then 8 (first dimension), between quiet edges at −6.
+  function paddedCorpus(): TrainingUtterance[] {
+    const random = new SeededRandom(2);
+    return Array.from({ length: 20 }, (_, n) => {
+      const values: number[] = [];
+      const push = (value: number, frames: number): void => {
+        for (let f = 0; f < frames; f++) values.push(value + 0.1 * random.normal(), random.normal());
+      };
+      push(-6, 3 + (n % 4));
+      push(4, 5);
+      push(8, 5);
+      push(-6, 3 + ((n + 2) % 4));
+      return { id: `u${n}`, words: ['w'], features: { data: Float32Array.from(values), count: values.length / 2, width: 2, firstFrame: 0 } };
+    });
+  }
+  const topology: HmmTopology = {
+    units: [leftToRightHmm('w', 0, 2), leftToRightHmm('sil', 2, 1)],
+    silenceUnit: 'sil',
+    lexicon: new Map([['w', ['w']]]),
+  };
+
+  it('gives the quiet edges to the silence model and the rest to the words', () => {
+    const trainer = new HmmTrainer(topology, paddedCorpus(), { passes: [], edgeSilence: { dimension: 0, belowPeak: 10 } });
+    trainer.train();
+    const mean = (state: number): number => trainer.gmms[state].means[0];
+    expect(mean(0)).toBeCloseTo(4, 0);
+    expect(mean(1)).toBeCloseTo(8, 0);
+    expect(mean(2)).toBeCloseTo(-6, 0);
+  });
+
+  it('without it, the word states swallow the edges', () => {
+    const trainer = new HmmTrainer(topology, paddedCorpus(), { passes: [] });
+    trainer.train();
+    // The first state takes the leading quiet frames and part of the word: its mean lies between.
+    expect(trainer.gmms[0].means[0]).toBeLessThan(2);
+  });
+
+  it('leaves an utterance with no quiet edge to its words', () => {
+    const loud = paddedCorpus().map((utterance) => {
+      const data = Float32Array.from(utterance.features.data, (value, i) => (i % 2 === 0 && value < -5 ? value + 12 : value));
+      return { ...utterance, features: { ...utterance.features, data } };
+    });
+    const trainer = new HmmTrainer(topology, loud, { passes: [], edgeSilence: { dimension: 0, belowPeak: 10 } });
+    const flatStart = trainer.gmms[2].means[0];
+    trainer.train();
+    // Every frame is within 10 of the peak: the silence model got none and keeps its flat start.
+    expect(trainer.gmms[2].means[0]).toBe(flatStart);
+    expect(trainer.gmms[0].means[0]).toBeGreaterThan(4.5);
+  });
+});
