@@ -10,7 +10,7 @@
  *
  *   npx tsx bench/accuracy.ts [--fsdd DIR] [--mixtures 4] [--vtlp 0.9,1.1] [--pad-silence 0.3] [--synthetic-voices] [--noise-copies 15,40]
  *     [--accented-voices] [--festival-voices] [--clipped-copies 1] [--noise-only 500] [--delta-window 3] [--acceleration-window 2]
- *     [--semi-tied-rounds 2] [--skip-loso]
+ *     [--semi-tied-rounds 2] [--lda-dim 30] [--edge-silence-db 35] [--zero-padded-copies 1] [--skip-loso]
  */
 import { parseArgs } from 'node:util';
 import { evaluate } from '../cli/eval-command.ts';
@@ -40,6 +40,9 @@ const { values } = parseArgs({
     'mmi-passes': { type: 'string', default: '0' },
     'mmi-acoustic-scale': { type: 'string' },
     'mmi-i-smoothing': { type: 'string' },
+    'edge-silence-db': { type: 'string' },
+    'lda-dim': { type: 'string' },
+    'zero-padded-copies': { type: 'string', default: '0' },
   },
 });
 const fsdd = fsddDirOrExplain(values.fsdd);
@@ -70,6 +73,9 @@ const base: TrainOptions = {
   mmiPasses: Number(values['mmi-passes']),
   ...(values['mmi-acoustic-scale'] !== undefined ? { mmiAcousticScale: Number(values['mmi-acoustic-scale']) } : {}),
   ...(values['mmi-i-smoothing'] !== undefined ? { mmiISmoothing: Number(values['mmi-i-smoothing']) } : {}),
+  ...(values['edge-silence-db'] !== undefined ? { edgeSilenceDb: Number(values['edge-silence-db']) } : {}),
+  ...(values['lda-dim'] !== undefined ? { ldaDim: Number(values['lda-dim']) } : {}),
+  zeroPaddedCopies: Number(values['zero-padded-copies']),
   seed: 1,
   quiet: true,
 };
@@ -79,7 +85,7 @@ const wer = (report: RecognitionReport): string =>
   `${report.wordErrorRate.toFixed(1)}% (S ${report.counts.substitutions}, D ${report.counts.deletions}, I ${report.counts.insertions})`;
 console.log(
   `Digit accuracy by the online decoder: ${base.mixtures} Gaussians per state, VTLP warps ${vtlp.length ? vtlp.join(', ') : 'none'}, ` +
-    `silence padding up to ${base.padSilence} s, noisy copies at ${base.noiseCopies.map(formatSnrLevel).join(', ') || 'no'} dB SNR, synthetic voices ${base.syntheticVoices ? 'on' : 'off'}, festival voices ${base.festivalVoices ? 'on' : 'off'}, foreign-accented voices ${base.accentedVoices ? 'on' : 'off'}, Δ/ΔΔ windows ${base.deltaWindow ?? 2}/${base.accelerationWindow ?? base.deltaWindow ?? 2}, semi-tied rounds ${base.semiTiedRounds}, edge-clipped copies ${base.clippedCopies}, noise-only utterances ${base.noiseOnly}, MMI passes ${base.mmiPasses}${base.mmiPasses ? ` (κ ${base.mmiAcousticScale ?? 0.1}, τ ${base.mmiISmoothing ?? 100})` : ''}, ${new Date().toISOString().slice(0, 10)}`,
+    `silence padding up to ${base.padSilence} s, noisy copies at ${base.noiseCopies.map(formatSnrLevel).join(', ') || 'no'} dB SNR, synthetic voices ${base.syntheticVoices ? 'on' : 'off'}, festival voices ${base.festivalVoices ? 'on' : 'off'}, foreign-accented voices ${base.accentedVoices ? 'on' : 'off'}, Δ/ΔΔ windows ${base.deltaWindow ?? 2}/${base.accelerationWindow ?? base.deltaWindow ?? 2}, semi-tied rounds ${base.semiTiedRounds}, LDA ${base.ldaDim ?? 'none'}, edge silence in the first alignment ${base.edgeSilenceDb !== undefined ? `below ${base.edgeSilenceDb} dB` : 'none'}, zero-padded copies ${base.zeroPaddedCopies}, edge-clipped copies ${base.clippedCopies}, noise-only utterances ${base.noiseOnly}, MMI passes ${base.mmiPasses}${base.mmiPasses ? ` (κ ${base.mmiAcousticScale ?? 0.1}, τ ${base.mmiISmoothing ?? 100})` : ''}, ${new Date().toISOString().slice(0, 10)}`,
 );
 
 const full = await train(base);

@@ -29,9 +29,10 @@ export const BENCHES: readonly Bench[] = [
   { id: 'decoder', args: ['--expose-gc', 'bench/decoder.ts', '--hour-minutes', '60'], pinned: true },
   {
     id: 'accuracy',
-    args: ['bench/accuracy.ts', '--synthetic-voices', '--festival-voices', '--accented-voices', '--clipped-copies', '1', '--noise-copies', '15,40:50', '--delta-window', '3'],
+    args: ['bench/accuracy.ts', '--synthetic-voices', '--festival-voices', '--accented-voices', '--clipped-copies', '1', '--noise-copies', '15,40:50', '--delta-window', '3', '--edge-silence-db', '35'],
     pinned: true,
   },
+  { id: 'robustness', args: ['bench/robustness.ts'], pinned: false },
   { id: 'pocketsphinx', args: ['bench/pocketsphinx.ts'], pinned: true },
   { id: 'latency', args: ['bench/latency.ts'], pinned: true },
   { id: 'server', args: ['bench/server.ts', '--streams', '50,100,200,400', '--seconds', '20'], pinned: false },
