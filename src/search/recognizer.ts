@@ -176,9 +176,17 @@ export class RecognitionSession {
     return this.secondPass([...this.decoder.push(this.transformed(last)), ...this.decoder.finish()]);
   }
 
-  /** Push-to-talk release: ends the utterance at the frames decoded so far. */
+  /**
+   * Push-to-talk release: ends the utterance with the audio pushed so far. Streaming, the frames
+   * the Δ look-ahead still holds belong to it: they are flushed (their right context replicated,
+   * as at the end of input) and the regression starts afresh, so the next utterance does not
+   * begin with this one's tail.
+   */
   finalize(): DecoderEvent[] {
-    return this.secondPass(this.decoder.finalize());
+    if (this.frontEnd !== undefined) return this.secondPass(this.decoder.finalize());
+    const held = this.liveDeltas!.finish();
+    this.liveDeltas!.reset();
+    return this.secondPass([...this.decoder.push(this.transformed(held)), ...this.decoder.finalize()]);
   }
 
   /** Batch: decodes features; with adaptation on, keeps them until their utterance's final. */

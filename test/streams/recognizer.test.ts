@@ -154,6 +154,17 @@ describe('recognize (audio → hypotheses) with the shipped model', () => {
     ]);
   });
 
+  it('finalize() gives the utterance all its audio: the next one starts where it ended, not with its tail', () => {
+    const session = new Recognizer(model, { streaming: true, decoder: { partials: false } }).createSession();
+    const [first] = finals([...session.push(seven), ...session.finalize()]);
+    const [second] = finals([...session.push(seven), ...session.finish()]);
+    const frames = Math.floor((seven.length - 200) / 80) + 1; // 25 ms frames every 10 ms at 8 kHz
+    // The Δ look-ahead's frames were flushed into the first utterance, not carried into the second.
+    expect(first.frameCount).toBe(frames);
+    expect(second.firstFrame).toBe(frames);
+    expect([first.text, second.text]).toEqual(['seven', 'seven']);
+  });
+
   it('decode turns feature blocks into events, and a bad block into a coded error', async () => {
     const features = await fileFeatures(`${samples}two-en-gb-8k.wav`, model.frontEnd, { cmnPriorMean: model.cmnPriorMean });
     const half = Math.floor(features.count / 2);
