@@ -29,7 +29,7 @@ export const BENCHES: readonly Bench[] = [
   { id: 'decoder', args: ['--expose-gc', 'bench/decoder.ts', '--hour-minutes', '60'], pinned: true },
   {
     id: 'accuracy',
-    args: ['bench/accuracy.ts', '--synthetic-voices', '--festival-voices', '--accented-voices', '--clipped-copies', '1', '--noise-copies', '15,40:50', '--delta-window', '3', '--edge-silence-db', '35'],
+    args: ['bench/accuracy.ts', '--synthetic-voices', '--festival-voices', '--accented-voices', '--clipped-copies', '1', '--noise-copies', '15,40:50', '--delta-window', '3', '--edge-silence-db', '45'],
     pinned: true,
   },
   { id: 'robustness', args: ['bench/robustness.ts'], pinned: false },
