@@ -89,18 +89,24 @@ console.log(
 );
 
 const full = await train(base);
-const testSplit = await evaluate(full.model, await fsddCorpus(fsdd, { indices: [0, 4] }), true);
+const testEntries = await fsddCorpus(fsdd, { indices: [0, 4] });
+const testSplit = await evaluate(full.model, testEntries, true);
+const testSplitAdapted = await evaluate(new Recognizer(full.model, { decoder: { partials: false }, adaptation: 'speaker' }), testEntries, true);
 console.log(`\nTrained on all five speakers (index 5–49) in ${full.seconds.toFixed(0)} s; FSDD test split (index 0–4, 250 files):\n`);
 console.log(`| speaker | ${SPEAKERS.join(' | ')} | all |`);
 console.log(`| --- | ${SPEAKERS.map(() => '---').join(' | ')} | --- |`);
 console.log(`| accuracy | ${SPEAKERS.map((s) => percent(testSplit.speakers[s].percentCorrect)).join(' | ')} | ${percent(testSplit.report.percentCorrect)} |`);
 console.log(`| WER | ${SPEAKERS.map((s) => percent(testSplit.speakers[s].wordErrorRate)).join(' | ')} | ${wer(testSplit.report)} |`);
+console.log(`| accuracy, speaker adaptation (two passes) | ${SPEAKERS.map((s) => percent(testSplitAdapted.speakers[s].percentCorrect)).join(' | ')} | ${percent(testSplitAdapted.report.percentCorrect)} |`);
 
 if (!values['skip-loso']) {
   const isolated: RecognitionReport[] = [];
   const connected: RecognitionReport[] = [];
   const adaptedIsolated: RecognitionReport[] = [];
   const adaptedConnected: RecognitionReport[] = [];
+  const speakerIsolated: RecognitionReport[] = [];
+  const speakerConnected: RecognitionReport[] = [];
+  const speakerConnectedLive: RecognitionReport[] = [];
   const confidences: ConfidencePair[] = [];
   for (const speaker of SPEAKERS) {
     const fold = await train({ ...base, excludeSpeakers: [speaker] });
@@ -112,6 +118,10 @@ if (!values['skip-loso']) {
     const adapted = new Recognizer(fold.model, { decoder: { partials: false }, adaptation: 'bias' });
     adaptedIsolated.push((await evaluate(adapted, heldOut, true)).report);
     adaptedConnected.push(scoreStrings(adapted, strings).report);
+    const speakerAdapted = new Recognizer(fold.model, { decoder: { partials: false }, adaptation: 'speaker' });
+    speakerIsolated.push((await evaluate(speakerAdapted, heldOut, true)).report);
+    speakerConnected.push(scoreStrings(speakerAdapted, strings, 'two-pass').report);
+    speakerConnectedLive.push(scoreStrings(speakerAdapted, strings, 'live').report);
     confidences.push(...scored.confidences);
   }
   const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
@@ -123,6 +133,10 @@ if (!values['skip-loso']) {
   console.log(`| connected 3–7 digits, WER (40 strings each) | ${connected.map(wer).join(' | ')} | ${percent(mean(connected.map((r) => r.wordErrorRate)))} |`);
   console.log(`| isolated, WER, bias adaptation (\`--adaptation bias\`) | ${adaptedIsolated.map(wer).join(' | ')} | ${percent(mean(adaptedIsolated.map((r) => r.wordErrorRate)))} |`);
   console.log(`| connected, WER, bias adaptation | ${adaptedConnected.map(wer).join(' | ')} | ${percent(mean(adaptedConnected.map((r) => r.wordErrorRate)))} |`);
+  console.log(`| isolated, accuracy, speaker adaptation (\`--adaptation speaker\`, two passes) | ${speakerIsolated.map((r) => percent(r.percentCorrect)).join(' | ')} | ${percent(mean(speakerIsolated.map((r) => r.percentCorrect)))} |`);
+  console.log(`| isolated, WER, speaker adaptation, two passes | ${speakerIsolated.map(wer).join(' | ')} | ${percent(mean(speakerIsolated.map((r) => r.wordErrorRate)))} |`);
+  console.log(`| connected, WER, speaker adaptation, two passes | ${speakerConnected.map(wer).join(' | ')} | ${percent(mean(speakerConnected.map((r) => r.wordErrorRate)))} |`);
+  console.log(`| connected, WER, speaker adaptation, live (learnt from the strings before) | ${speakerConnectedLive.map(wer).join(' | ')} | ${percent(mean(speakerConnectedLive.map((r) => r.wordErrorRate)))} |`);
   const right = confidences.filter((pair) => pair.correct);
   const wrong = confidences.filter((pair) => !pair.correct);
   const average = (pairs: ConfidencePair[]): string => (pairs.reduce((sum, pair) => sum + pair.confidence, 0) / Math.max(1, pairs.length)).toFixed(2);

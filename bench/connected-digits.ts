@@ -3,7 +3,7 @@
  * speaker's recordings joined with short gaps of quiet noise (and a little before and after),
  * decoded with the digit loop. Used by bench/decoder.ts; importable for experiments.
  */
-import { RecognitionScorer, SeededRandom, alignWords, type FinalHypothesis, type RecognitionReport, type Recognizer } from '../src/index.ts';
+import { RecognitionScorer, SeededRandom, alignWords, type FinalHypothesis, type RecognitionReport, type Recognizer, type SpeakerAdaptation } from '../src/index.ts';
 import { fileSamples, type CorpusEntry } from '../streams/corpus.ts';
 
 export interface DigitString {
@@ -72,16 +72,32 @@ export interface ConfidencePair {
   readonly correct: boolean;
 }
 
+/**
+ * How strings are decoded with 'speaker' adaptation: 'live', each speaker's strings one after
+ * another with the transform learnt from the strings before; 'two-pass', a first unadapted pass
+ * over all of a speaker's strings collects the statistics and a second decodes them with the
+ * transform estimated from all of them (as `beamline eval --adaptation speaker`).
+ */
+export type SpeakerProtocol = 'live' | 'two-pass';
+
 /** Decodes each string whole (one session per string) and scores the words and their confidences. */
 export function scoreStrings(
   recognizer: Recognizer,
   strings: readonly DigitString[],
+  protocol: SpeakerProtocol = 'two-pass',
 ): { report: RecognitionReport; speakers: Record<string, RecognitionReport>; confidences: ConfidencePair[] } {
   const overall = new RecognitionScorer();
   const bySpeaker = new Map<string, RecognitionScorer>();
   const confidences: ConfidencePair[] = [];
+  const speakers = new Map<string, SpeakerAdaptation>();
+  if (recognizer.adaptation === 'speaker') {
+    for (const string of strings) {
+      if (speakers.has(string.speaker)) continue;
+      speakers.set(string.speaker, protocol === 'live' ? recognizer.createSpeaker() : learntSpeaker(recognizer, strings, string.speaker));
+    }
+  }
   for (const string of strings) {
-    const session = recognizer.createSession();
+    const session = recognizer.createSession(speakers.get(string.speaker));
     const events = [...session.push(string.samples), ...session.finish()];
     const words = events.filter((event): event is FinalHypothesis => event.type === 'final').flatMap((final) => final.words);
     const hypothesis = words.map((word) => word.word);
@@ -95,6 +111,19 @@ export function scoreStrings(
     }
   }
   return { report: overall.report(), speakers: Object.fromEntries([...bySpeaker].map(([name, scorer]) => [name, scorer.report()])), confidences };
+}
+
+/** The first of two passes: `speaker`'s strings decoded unadapted, their statistics collected; the transform estimated and fixed. */
+function learntSpeaker(recognizer: Recognizer, strings: readonly DigitString[], speaker: string): SpeakerAdaptation {
+  const learning = recognizer.createSpeaker().deferEstimates();
+  for (const string of strings) {
+    if (string.speaker !== speaker) continue;
+    const session = recognizer.createSession(learning);
+    session.push(string.samples);
+    session.finish();
+  }
+  learning.estimate();
+  return learning.snapshot();
 }
 
 /** Area under the ROC curve: the chance that a right word's confidence is above a wrong one's (ties half). */

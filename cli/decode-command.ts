@@ -23,6 +23,7 @@ import {
   type FinalHypothesis,
   type GmmScoringKind,
   type RecognizerAdaptation,
+  type SpeakerAdaptation,
   type SpeechModel,
   type WordGrammar,
 } from '../src/index.ts';
@@ -121,11 +122,15 @@ function atRealTime(chunks: Observable<AudioChunk>): Observable<AudioChunk> {
 const round = (seconds: number): number => Math.round(seconds * 1000) / 1000;
 
 /** Decodes one file; partial events go to `onPartial` as they form. */
-export async function decodeFile(recognizer: Recognizer, file: string, options: { realtime?: boolean; onPartial?: (event: DecoderEvent) => void }): Promise<FinalHypothesis[]> {
+export async function decodeFile(
+  recognizer: Recognizer,
+  file: string,
+  options: { realtime?: boolean; onPartial?: (event: DecoderEvent) => void; speaker?: SpeakerAdaptation },
+): Promise<FinalHypothesis[]> {
   const source = options.realtime === true ? atRealTime(audioFile(file)) : audioFile(file);
   const events = await lastValueFrom(
     source.pipe(
-      recognize(recognizer),
+      recognize(recognizer, options.speaker ? { speaker: options.speaker } : {}),
       tap((event) => {
         if (event.type === 'partial') options.onPartial?.(event);
       }),
@@ -167,13 +172,18 @@ export function decodeCommand(): Command {
     .option('--nbest <n>', 'attach the n best alternatives to each final (JSON lines)', positiveInteger('--nbest'))
     .option('--no-endpoint', 'one utterance per file: no endpointing')
     .addOption(
-      new Option('--adaptation <kind>', 'bias: decode each utterance again after removing the cepstral bias (channel, talker) its first hypothesis explains; about twice the decoding time')
+      new Option(
+        '--adaptation <kind>',
+        "speaker: the files are one talker's, adapted to as they are decoded (fMLLR learnt from each utterance's words, applied to the next); bias: decode each utterance again after removing the cepstral bias its first hypothesis explains",
+      )
         .choices(RECOGNIZER_ADAPTATIONS)
         .default('none'),
     )
     .action(async (files: string[], options: DecodeCommandOptions) => {
       const recognizer = await recognizerFromOptions(options);
       const live = process.stdout.isTTY === true && options.format === 'text';
+      // One talker across the files: what the first files teach helps the next.
+      const speaker = recognizer.adaptation === 'speaker' ? recognizer.createSpeaker() : undefined;
       let failures = 0;
       let firstFailure: ErrorCode | undefined;
       for (const file of files) {
@@ -193,6 +203,7 @@ export function decodeCommand(): Command {
           const finals = await decodeFile(recognizer, file, {
             ...(options.realtime ? { realtime: true } : {}),
             ...(options.partials || options.realtime ? { onPartial } : {}),
+            ...(speaker ? { speaker } : {}),
           });
           const text = finalsText(finals);
           if (options.format === 'jsonl') {

@@ -8,7 +8,7 @@
 import { stat } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
-import { BeamlineError, ERROR_CODES, RECOGNIZER_ADAPTATIONS, Recognizer, RecognitionScorer, formatReport, type RecognitionReport, type SpeechModel } from '../src/index.ts';
+import { BeamlineError, ERROR_CODES, RECOGNIZER_ADAPTATIONS, Recognizer, RecognitionScorer, formatReport, type RecognitionReport, type SpeakerAdaptation, type SpeechModel } from '../src/index.ts';
 import { fileFeatures, fileSamples, fsddCorpus, transcriptsCorpus, type CorpusEntry } from '../streams/corpus.ts';
 import { decodeFile, finalsText, recognizerFromOptions, type DecodeCommandOptions } from './decode-command.ts';
 import { fsddDirOrExplain, indexRange, list, positiveInteger } from './options.ts';
@@ -40,7 +40,13 @@ async function corpusFor(data: string | undefined, options: EvalOptions): Promis
   });
 }
 
-/** Recognises every entry with the recogniser (or the model's default one) and scores the words. */
+/**
+ * Recognises every entry with the recogniser (or the model's default one) and scores the words.
+ * With 'speaker' adaptation, each speaker's files (all files when the data names no speakers)
+ * are one talker, decoded in two passes as Kaldi's fMLLR recipes decode a test speaker: the
+ * first, unadapted, collects the statistics of every file's words; the second decodes every
+ * file again with the transform estimated from all of them.
+ */
 export async function evaluate(
   modelOrRecognizer: SpeechModel | Recognizer,
   entries: readonly CorpusEntry[],
@@ -49,18 +55,32 @@ export async function evaluate(
   const recognizer = modelOrRecognizer instanceof Recognizer ? modelOrRecognizer : new Recognizer(modelOrRecognizer, { decoder: { partials: false } });
   const overall = new RecognitionScorer();
   const bySpeaker = new Map<string, RecognitionScorer>();
+  const adaptsToSpeakers = recognizer.adaptation === 'speaker';
   const bar = quiet ? undefined : new cliProgress.SingleBar({ format: 'eval |{bar}| {value}/{total} files', stream: process.stderr }, cliProgress.Presets.shades_classic);
-  bar?.start(entries.length, 0);
+  bar?.start(entries.length * (adaptsToSpeakers ? 2 : 1), 0);
+  const decode = async (entry: CorpusEntry, speaker?: SpeakerAdaptation): Promise<string[]> => {
+    const text = recognizer.streaming ? finalsText(await decodeFile(recognizer, entry.path, { ...(speaker ? { speaker } : {}) })) : await decodeBatch(recognizer, entry.path, speaker);
+    bar?.increment();
+    return text.split(' ').filter(Boolean);
+  };
+  const score = (entry: CorpusEntry, hypothesis: string[]): void => {
+    overall.add(entry.words, hypothesis);
+    if (entry.speaker !== undefined) {
+      if (!bySpeaker.has(entry.speaker)) bySpeaker.set(entry.speaker, new RecognitionScorer());
+      bySpeaker.get(entry.speaker)!.add(entry.words, hypothesis);
+    }
+  };
   try {
-    for (const entry of entries) {
-      const text = recognizer.streaming ? finalsText(await decodeFile(recognizer, entry.path, {})) : await decodeBatch(recognizer, entry.path);
-      const hypothesis = text.split(' ').filter(Boolean);
-      overall.add(entry.words, hypothesis);
-      if (entry.speaker !== undefined) {
-        if (!bySpeaker.has(entry.speaker)) bySpeaker.set(entry.speaker, new RecognitionScorer());
-        bySpeaker.get(entry.speaker)!.add(entry.words, hypothesis);
+    if (adaptsToSpeakers) {
+      for (const talker of groupBySpeaker(entries)) {
+        const speaker = recognizer.createSpeaker().deferEstimates();
+        for (const entry of talker) await decode(entry, speaker);
+        speaker.estimate();
+        const learnt = speaker.snapshot();
+        for (const entry of talker) score(entry, await decode(entry, learnt));
       }
-      bar?.increment();
+    } else {
+      for (const entry of entries) score(entry, await decode(entry));
     }
   } finally {
     bar?.stop();
@@ -68,11 +88,21 @@ export async function evaluate(
   return { report: overall.report(), speakers: Object.fromEntries([...bySpeaker].map(([name, scorer]) => [name, scorer.report()])) };
 }
 
+/** Entries by speaker, in order of first appearance (entries without a speaker together). */
+function groupBySpeaker(entries: readonly CorpusEntry[]): CorpusEntry[][] {
+  const groups = new Map<string | undefined, CorpusEntry[]>();
+  for (const entry of entries) {
+    if (!groups.has(entry.speaker)) groups.set(entry.speaker, []);
+    groups.get(entry.speaker)!.push(entry);
+  }
+  return [...groups.values()];
+}
+
 /** Whole-file features (per-utterance CMN), then the decoder: the batch path. */
-async function decodeBatch(recognizer: Recognizer, path: string): Promise<string> {
+async function decodeBatch(recognizer: Recognizer, path: string, speaker?: SpeakerAdaptation): Promise<string> {
   if (recognizer.adaptation !== 'none') {
-    // Adaptation decodes each utterance again: that is the session's work.
-    const session = recognizer.createSession();
+    // Adaptation is the session's work.
+    const session = recognizer.createSession(speaker);
     const samples = await fileSamples(path, recognizer.sampleRateHz);
     return finalsText([...session.push(samples), ...session.finish()].filter((event) => event.type === 'final'));
   }
@@ -100,7 +130,10 @@ export function evalCommand(): Command {
     .option('--word-insertion-penalty <logprob>', 'log score added per word (default -55)', Number)
     .option('--no-endpoint', 'no endpointing: one utterance per file')
     .addOption(
-      new Option('--adaptation <kind>', 'bias: decode each utterance again after removing the cepstral bias (channel, talker) its first hypothesis explains; about twice the decoding time')
+      new Option(
+        '--adaptation <kind>',
+        "speaker: adapt to each speaker's voice (fMLLR): a first pass over their files learns, a second decodes them all with what was learnt; bias: decode each utterance again after removing the cepstral bias its first hypothesis explains",
+      )
         .choices(RECOGNIZER_ADAPTATIONS)
         .default('none'),
     )

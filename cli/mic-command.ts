@@ -6,8 +6,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
-import { BeamlineError, ERROR_CODES, Recognizer, Resampler, type DecoderEvent } from '../src/index.ts';
+import { Command, Option } from 'commander';
+import { BeamlineError, ERROR_CODES, RECOGNIZER_ADAPTATIONS, Recognizer, Resampler, type DecoderEvent, type RecognizerAdaptation } from '../src/index.ts';
 import { loadModel } from '../streams/model-file.ts';
 
 /** The capture process; tests put a stand-in that plays a file in its place (BEAMLINE_MIC_CAPTURE). */
@@ -24,6 +24,7 @@ interface MicOptions {
   device?: string;
   listDevices?: boolean;
   model?: string;
+  adaptation: RecognizerAdaptation;
 }
 
 const unavailable = (detail: string): BeamlineError =>
@@ -63,7 +64,7 @@ async function listDevices(): Promise<void> {
 }
 
 async function decodeMicrophone(options: MicOptions): Promise<void> {
-  const recognizer = new Recognizer(await loadModel(options.model), { streaming: true });
+  const recognizer = new Recognizer(await loadModel(options.model), { streaming: true, adaptation: options.adaptation });
   const { child, report } = await startChild(['capture', ...(options.device ? [options.device] : [])]);
   if (report.type === 'error') {
     child.kill();
@@ -116,6 +117,11 @@ export function micCommand(): Command {
     .option('--device <id>', 'the input device to use (see --list-devices; default: the system default)')
     .option('--list-devices', 'list the audio input devices and exit')
     .option('--model <file>', 'model file (default: the shipped digits model)')
+    .addOption(
+      new Option('--adaptation <kind>', "speaker: adapt to the talker as they speak (fMLLR learnt from each utterance's words, applied to the next); bias: decode each utterance again without the cepstral bias its first hypothesis explains")
+        .choices(RECOGNIZER_ADAPTATIONS)
+        .default('none'),
+    )
     .action(async (options: MicOptions) => {
       if (options.listDevices) await listDevices();
       else await decodeMicrophone(options);

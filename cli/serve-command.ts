@@ -4,8 +4,9 @@
  * address on stdout and logs one JSON object per line on stderr (pino). SIGINT and SIGTERM stop
  * it gracefully: no new connections, every session gets its final, then exit 0.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { pino } from 'pino';
+import { RECOGNIZER_ADAPTATIONS, type RecognizerAdaptation } from '../src/index.ts';
 import { AsrServer } from '../streams/asr-server.ts';
 import { demoPages } from './demo-site.ts';
 import { loadModel } from '../streams/model-file.ts';
@@ -24,6 +25,7 @@ interface ServeOptions {
   sampleRate: number;
   workers?: number;
   demo: boolean;
+  adaptation: RecognizerAdaptation;
 }
 
 export function serveCommand(): Command {
@@ -46,6 +48,11 @@ export function serveCommand(): Command {
     .option('--sample-rate <hz>', "clients' sample rate when their config names none", positiveInteger('--sample-rate'), 8000)
     .option('--workers <n>', 'decoding worker threads (default one per core; 0 decodes on the main thread)', (value: string) => (value === '0' ? 0 : positiveInteger('--workers')(value)))
     .option('--no-demo', 'do not serve the demo pages (/ and /watch)')
+    .addOption(
+      new Option('--adaptation <kind>', "speaker: adapt to each session's talker as they speak (fMLLR learnt from each utterance's words, applied to the next); bias: decode each utterance again without the cepstral bias its first hypothesis explains")
+        .choices(RECOGNIZER_ADAPTATIONS)
+        .default('none'),
+    )
     .action(async (options: ServeOptions) => {
       const logger = pino({ base: undefined }, pino.destination(2));
       const models = options.model.length > 0 ? await Promise.all(options.model.map((file) => loadModel(file))) : [await loadModel()];
@@ -62,6 +69,7 @@ export function serveCommand(): Command {
         maxPayloadBytes: options.maxPayload,
         defaultSampleRateHz: options.sampleRate,
         ...(options.workers !== undefined ? { workers: options.workers } : {}),
+        ...(options.adaptation !== 'none' ? { recognizer: { adaptation: options.adaptation } } : {}),
         log: ({ event, ...fields }) => logger.info(fields, String(event)),
       });
       const port = await server.listen();

@@ -42,6 +42,7 @@ export {
 } from './features/front-end.ts';
 export { DiagonalGmm, type DiagonalGmmParameters } from './acoustic/diagonal-gmm.ts';
 export { FullGmm, type FullGmmParameters } from './acoustic/full-gmm.ts';
+export { FmllrStatistics, applyFmllr, estimateFmllr, fmllrObjective, identityTransform, type FmllrEstimateOptions } from './acoustic/fmllr.ts';
 export { LOG_ZERO, logAdd, logSumExp } from './math/log-space.ts';
 export { SeededRandom } from './math/random.ts';
 export { leftToRightHmm, setSelfLoop, spell, type Lexicon, type UnitHmm } from './graph/unit-hmm.ts';
@@ -145,3 +146,4 @@ export {
 export { exhaustiveViterbi, type ReferenceResult, type ReferenceWord } from './search/exhaustive-viterbi.ts';
 export { RECOGNIZER_ADAPTATIONS, RecognitionSession, Recognizer, type RecognizerAdaptation, type RecognizerOptions } from './search/recognizer.ts';
 export { DEFAULT_BIAS_PRIOR_FRAMES, biasOffset, estimateCepstralBias, subtractBias, type CepstralBiasOptions } from './search/cepstral-bias.ts';
+export { DEFAULT_SPEAKER_ADAPTATION, SpeakerAdaptation, type SpeakerAdaptationOptions } from './search/speaker-adaptation.ts';

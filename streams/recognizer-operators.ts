@@ -13,12 +13,15 @@ import {
   type RecognitionSession,
   type Recognizer,
   type ResamplerQuality,
+  type SpeakerAdaptation,
 } from '../src/index.ts';
 import { resample } from './front-end-operators.ts';
 
 export interface DecodeOptions {
   /** Each emission ends the current utterance now (push-to-talk release) and emits its final. */
   readonly finalize$?: Observable<unknown>;
+  /** 'speaker' adaptation: the talker's state, shared with their other streams (default: one of its own). */
+  readonly speaker?: SpeakerAdaptation;
 }
 
 /** Runs one step of a decoder or session and emits its events; an error goes to the error channel (returns false). */
@@ -79,7 +82,7 @@ function session(recognizer: Recognizer, options: DecodeOptions): OperatorFuncti
     new Observable<DecoderEvent>((subscriber) => {
       let current: RecognitionSession;
       try {
-        current = recognizer.createSession();
+        current = recognizer.createSession(options.speaker);
       } catch (error) {
         subscriber.error(error);
         return;

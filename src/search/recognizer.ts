@@ -23,6 +23,7 @@ import { compileDecodingGraph, type DecodingGraph, type DecodingGraphConfig } fr
 import { wordLoopGrammar, type WordGrammar } from '../graph/word-grammar.ts';
 import type { SpeechModel } from '../io/speech-model.ts';
 import { biasOffset, estimateCepstralBias, subtractBias } from './cepstral-bias.ts';
+import { SpeakerAdaptation, type SpeakerAdaptationOptions } from './speaker-adaptation.ts';
 import { type DecoderEvent, type DecoderOverrides, type FinalHypothesis, type HypothesisWord, OnlineDecoder } from './online-decoder.ts';
 
 export interface RecognizerOptions {
@@ -36,12 +37,17 @@ export interface RecognizerOptions {
    * 'bias': decode each utterance once more after removing the cepstral bias its first
    * hypothesis explains (unsupervised channel and speaker adaptation, src/search/cepstral-bias.ts;
    * about twice the scoring and search). 'none': one pass (streaming: the live pass and the
-   * per-utterance second pass). Default 'none'.
+   * per-utterance second pass). 'speaker': adapt to the talker over the session, an fMLLR
+   * transform of the features re-estimated after each utterance from everything recognised so
+   * far and applied to what follows (src/search/speaker-adaptation.ts; no extra decoding).
+   * Default 'none'.
    */
   readonly adaptation?: RecognizerAdaptation;
+  /** Settings of 'speaker' adaptation (src/search/speaker-adaptation.ts for the defaults). */
+  readonly speakerAdaptation?: SpeakerAdaptationOptions;
 }
 
-export const RECOGNIZER_ADAPTATIONS = ['none', 'bias'] as const;
+export const RECOGNIZER_ADAPTATIONS = ['none', 'bias', 'speaker'] as const;
 export type RecognizerAdaptation = (typeof RECOGNIZER_ADAPTATIONS)[number];
 
 export class Recognizer {
@@ -51,6 +57,7 @@ export class Recognizer {
   readonly streaming: boolean;
   readonly decoderOverrides: DecoderOverrides;
   readonly adaptation: RecognizerAdaptation;
+  readonly speakerAdaptation: SpeakerAdaptationOptions;
 
   constructor(model: SpeechModel, options: RecognizerOptions = {}) {
     this.model = model;
@@ -62,8 +69,10 @@ export class Recognizer {
     if (!RECOGNIZER_ADAPTATIONS.includes(this.adaptation)) {
       throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, `adaptation must be one of ${RECOGNIZER_ADAPTATIONS.join(', ')}; got ${JSON.stringify(this.adaptation)}`);
     }
-    // Fail now, not per session, on a bad decoder configuration.
+    this.speakerAdaptation = options.speakerAdaptation ?? {};
+    // Fail now, not per session, on a bad decoder or adaptation configuration.
     this.createDecoder();
+    this.createSpeaker();
   }
 
   /** Seconds per feature frame. */
@@ -85,8 +94,21 @@ export class Recognizer {
     return new FrontEnd(this.frontEnd, { cmnPriorMean: this.model.cmnPriorMean });
   }
 
-  createSession(): RecognitionSession {
-    return new RecognitionSession(this);
+  /**
+   * A session. With 'speaker' adaptation it adapts `speaker` (shared by every session of one
+   * talker, e.g. the files of one person) or, without one, a talker of its own.
+   */
+  createSession(speaker?: SpeakerAdaptation): RecognitionSession {
+    return new RecognitionSession(this, speaker);
+  }
+
+  /** The adaptation state of one talker, to share between that talker's sessions. */
+  createSpeaker(): SpeakerAdaptation {
+    try {
+      return new SpeakerAdaptation(this.model, this.speakerAdaptation);
+    } catch (error) {
+      throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, (error as Error).message);
+    }
   }
 
   /** One utterance's features (frames from 0) decoded whole, endpoints off: its final, if any. */
@@ -101,7 +123,7 @@ export class Recognizer {
 
   /** With adaptation on, the decode of `features` after removing the bias `hypothesis` explains; else `hypothesis`. */
   adapt(features: FrameBlock, hypothesis: FinalHypothesis): FinalHypothesis {
-    if (this.adaptation === 'none' || hypothesis.words.length === 0) return hypothesis;
+    if (this.adaptation !== 'bias' || hypothesis.words.length === 0) return hypothesis;
     const bias = estimateCepstralBias(this.model, features, hypothesis.words.map((word) => word.word));
     return this.decodeUtterance(subtractBias(features, biasOffset(this.model, bias))) ?? hypothesis;
   }
@@ -121,7 +143,10 @@ export class Recognizer {
  *
  * With adaptation ('bias'), each final is decoded once more after removing the cepstral bias
  * its hypothesis explains: in streaming after the second pass, in batch from the utterance's
- * features, which are then kept until its final.
+ * features, which are then kept until its final. With 'speaker' adaptation every pass decodes
+ * features mapped by the talker's current transform, and each final's utterance (its features
+ * before the transform, and its words) is added to the talker's statistics and the transform
+ * re-estimated for the utterances that follow.
  */
 export class RecognitionSession {
   readonly decoder: OnlineDecoder;
@@ -141,9 +166,15 @@ export class RecognitionSession {
   private keptFrom = 0;
   /** Values per kept frame: cepstra (streaming) or features (batch with adaptation). */
   private keptWidth = 0;
+  /** Batch: the talker's transform when the features being decoded were pushed. */
+  private pushedWith: Float64Array | undefined;
 
-  constructor(recognizer: Recognizer) {
+  /** The talker's adaptation state ('speaker' adaptation only). */
+  readonly speaker: SpeakerAdaptation | undefined;
+
+  constructor(recognizer: Recognizer, speaker?: SpeakerAdaptation) {
     this.recognizer = recognizer;
+    this.speaker = recognizer.adaptation === 'speaker' ? (speaker ?? recognizer.createSpeaker()) : undefined;
     this.decoder = recognizer.createDecoder();
     if (!recognizer.streaming) {
       this.frontEnd = recognizer.createFrontEnd();
@@ -157,8 +188,13 @@ export class RecognitionSession {
     this.transform = config.transform ? new FeatureTransformStage(this.liveDeltas.width, config.transform) : undefined;
   }
 
+  /** The model's features as the decoder reads them: the model's transform, then the talker's. */
   private transformed(features: FrameBlock): FrameBlock {
-    return this.transform ? this.transform.push(features) : features;
+    return this.forSpeaker(this.transform ? this.transform.push(features) : features);
+  }
+
+  private forSpeaker(features: FrameBlock): FrameBlock {
+    return this.speaker ? this.speaker.apply(features) : features;
   }
 
   push(samples: Float32Array): DecoderEvent[] {
@@ -192,17 +228,34 @@ export class RecognitionSession {
   /** Batch: decodes features; with adaptation on, keeps them until their utterance's final. */
   private batchDecode(features: FrameBlock): DecoderEvent[] {
     if (this.recognizer.adaptation !== 'none') this.keep(features);
-    return this.adaptBatch(this.decoder.push(features));
+    this.pushedWith = this.speaker?.transform;
+    return this.adaptBatch(this.decoder.push(this.forSpeaker(features)));
   }
 
-  /** Batch with adaptation: each final decoded again from its kept features, bias removed. */
+  /**
+   * Batch with adaptation: each final's kept features either decoded again with the bias
+   * removed ('bias') or added to the talker's statistics ('speaker').
+   */
   private adaptBatch(events: DecoderEvent[]): DecoderEvent[] {
     if (this.recognizer.adaptation === 'none') return events;
     return events.map((event) => {
       if (event.type !== 'final') return event;
       const features = this.takeUtterance(event);
-      return features === undefined ? event : this.withSecondPass(event, this.recognizer.adapt(features, this.relative(event)));
+      if (features === undefined) return event;
+      const relative = this.relative(event);
+      if (this.speaker) {
+        // Decoded with an older transform (the talker learnt from an earlier utterance of the same push): again with the current one.
+        const final = this.speaker.transform === this.pushedWith ? event : this.withSecondPass(event, this.recognizer.decodeUtterance(this.speaker.apply(features)) ?? relative);
+        this.learnSpeaker(features, this.relative(final));
+        return final;
+      }
+      return this.withSecondPass(event, this.recognizer.adapt(features, relative));
     });
+  }
+
+  /** Adds an utterance (features before the talker's transform, frames from 0) to the talker's statistics. */
+  private learnSpeaker(features: FrameBlock, hypothesis: FinalHypothesis): void {
+    this.speaker!.learn(features, hypothesis.words);
   }
 
   private keep(cepstra: FrameBlock): void {
@@ -249,9 +302,12 @@ export class RecognitionSession {
     const cmn = new CmnStage(width, { ...config.cmn, mode: 'utterance' }, this.recognizer.model.cmnPriorMean, c0PerDb(config));
     cmn.push(cepstra);
     const deltas = new DeltaStage(width, config.deltas);
-    const features = this.transformed(concatBlocks([deltas.push(cmn.finish()), deltas.finish()], deltas.width));
-    const second = this.recognizer.decodeUtterance(features);
-    return second === undefined ? first : this.withSecondPass(first, this.recognizer.adapt(features, second));
+    const normalised = concatBlocks([deltas.push(cmn.finish()), deltas.finish()], deltas.width);
+    const features = this.transform ? this.transform.push(normalised) : normalised;
+    const second = this.recognizer.decodeUtterance(this.forSpeaker(features));
+    if (second === undefined) return first;
+    if (this.speaker) this.learnSpeaker(features, second);
+    return this.withSecondPass(first, this.recognizer.adapt(features, second));
   }
 
   /** `final` with its words in the utterance's own frames (from 0), as a second pass sees them. */

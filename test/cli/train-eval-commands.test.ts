@@ -61,6 +61,12 @@ describe.skipIf(missing)('beamline train and eval on FSDD', () => {
     const live = await beamline('eval', fsdd, '--model', model, '--speakers', 'theo', '--indices', '0-4', '--format', 'json', '--streaming');
     expect(live.code).toBe(0);
     expect((JSON.parse(live.stdout) as typeof result).report.percentCorrect).toBeGreaterThan(70);
+    // Speaker adaptation: two passes over the speaker's files, every file scored once.
+    const adapted = await beamline('eval', fsdd, '--model', model, '--speakers', 'theo', '--indices', '0-4', '--format', 'json', '--adaptation', 'speaker');
+    expect(adapted.code).toBe(0);
+    const adaptedResult = JSON.parse(adapted.stdout) as typeof result;
+    expect(adaptedResult.report.referenceWords).toBe(50);
+    expect(adaptedResult.report.percentCorrect).toBeGreaterThan(80);
   }, 120_000);
 
   it('reports a missing model and a missing data folder with coded errors', async () => {

@@ -102,6 +102,31 @@ describe('recognize (audio → hypotheses) with the shipped model', () => {
     for (const size of [37, 8000]) expect(finals(await run(streaming, audio, size))).toEqual(streamed);
   });
 
+  it('with speaker adaptation: each final teaches the talker, the next utterances are decoded with what it learnt; batch equals streaming however chunked', async () => {
+    const audio = join([pause(0.2, 10), two, pause(1.2, 11), seven, pause(1.2, 12), two, pause(0.2, 13)]);
+    const options = { adaptation: 'speaker' as const };
+    const runAs = async (recognizer: Recognizer, chunkSize: number, speaker = recognizer.createSpeaker()) => ({
+      finals: finals(await lastValueFrom(from(chunks(audio, chunkSize)).pipe(floatChunks(RATE), recognize(recognizer, { speaker }), toArray()))),
+      speaker,
+    });
+    const batch = await runAs(new Recognizer(model, options), 4000);
+    const spoken = batch.finals.filter((final) => final.words.length > 0);
+    expect(spoken.flatMap((final) => final.words).map((word) => word.word)).toEqual(['two', 'seven', 'two']);
+    expect(batch.speaker.utterances).toBe(spoken.length);
+    expect(batch.speaker.transform).toBeDefined();
+    const streaming = new Recognizer(model, { ...options, streaming: true });
+    for (const size of [160, 8000]) {
+      const streamed = await runAs(streaming, size);
+      expect(streamed.finals.map((final) => final.text)).toEqual(batch.finals.map((final) => final.text));
+      expect(streamed.speaker.utterances).toBe(spoken.length);
+    }
+    // A talker already learnt carries over to their next stream; a snapshot of it learns no more.
+    const learnt = batch.speaker.snapshot();
+    const again = await runAs(new Recognizer(model, options), 4000, learnt);
+    expect(again.finals.map((final) => final.text)).toEqual(batch.finals.map((final) => final.text));
+    expect(learnt.transform).toBe(batch.speaker.transform);
+  });
+
   it('a model with a feature transform decodes through it on every path (a permuted, rescaled twin of the model hears the same)', async () => {
     // x' = A x with A a permutation times a scaling: diagonal Gaussians stay diagonal (means A μ,
     // variances scaled by the squares), so the twin's scores differ from the model's by one

@@ -1,0 +1,180 @@
+/**
+ * Unsupervised speaker adaptation over a session: one fMLLR transform of the features
+ * (src/acoustic/fmllr.ts), estimated from everything the speaker has said so far and refined
+ * as utterances come. A session is one talker (a microphone, a socket connection, one
+ * speaker's files in `beamline eval`), so what was learnt from the first utterances helps the
+ * next ones.
+ *
+ * After each utterance, its recognised words are force-aligned to its features as the current
+ * transform maps them; each aligned frame adds to the statistics with the posteriors of its
+ * state's Gaussians, weighted by its word's confidence (a word probably misrecognised teaches
+ * little), and silence frames at a small weight (they keep the transform from mapping the room's
+ * noise onto speech, which would make words of it). The statistics start with τ frames of the
+ * model's own Gaussians (`priorFrames`), so the transform begins at the identity and leaves it
+ * only as the speaker's frames outweigh the prior. The statistics are kept on the untransformed
+ * features, so each estimate uses all the speech heard so far.
+ */
+import { applyFmllr, estimateFmllr, FmllrStatistics } from '../acoustic/fmllr.ts';
+import type { FrameBlock } from '../frames/frame-block.ts';
+import { spell } from '../graph/unit-hmm.ts';
+import { buildUtteranceGraph } from '../graph/utterance-graph.ts';
+import { type SpeechModel, unitsByName, unitStateBases } from '../io/speech-model.ts';
+import { emissionScores } from '../scoring/emission-matrix.ts';
+import type { HypothesisWord } from './online-decoder.ts';
+import { viterbiAlign } from './viterbi-alignment.ts';
+
+export interface SpeakerAdaptationOptions {
+  /** Frames of the model's own Gaussians the statistics start with (τ). Default 200 (2 s). */
+  readonly priorFrames?: number;
+  /** Weight of a silence frame against a word frame of confidence 1. Default 0.1. */
+  readonly silenceWeight?: number;
+  /** Row sweeps per estimate, each started from the last estimate. Default 5. */
+  readonly iterations?: number;
+  /**
+   * Word frames (weighted by confidence) `learn` waits for before its first estimate. Default 0:
+   * with the prior, estimating from the first word on measured best on FSDD's held-out speakers
+   * (docs/BENCHMARKS.md). A talker far from the model, whose first words are mostly heard wrong,
+   * can lock an early estimate onto a wrong mapping that later utterances confirm; waiting for a
+   * few seconds of speech guards against that.
+   */
+  readonly minWordFrames?: number;
+}
+
+export const DEFAULT_SPEAKER_ADAPTATION: Required<SpeakerAdaptationOptions> = { priorFrames: 200, silenceWeight: 0.1, iterations: 5, minWordFrames: 0 };
+
+export class SpeakerAdaptation {
+  readonly options: Required<SpeakerAdaptationOptions>;
+  private readonly model: SpeechModel;
+  private statistics: FmllrStatistics;
+  /** The current transform; undefined until an utterance with words has been added. */
+  private current: Float64Array | undefined;
+  private utterancesAdded = 0;
+  /** Word frames added, each weighted by its word's confidence. */
+  private wordFramesAdded = 0;
+  /** True for a snapshot: it learns nothing more. */
+  private fixed = false;
+  /** `learn` adds without re-estimating (a first pass over a talker's recordings). */
+  private deferred = false;
+  private readonly posteriors: Float64Array;
+
+  constructor(model: SpeechModel, options: SpeakerAdaptationOptions = {}) {
+    this.model = model;
+    this.options = { ...DEFAULT_SPEAKER_ADAPTATION, ...options };
+    const { priorFrames, silenceWeight, iterations, minWordFrames } = this.options;
+    if (!(priorFrames >= 0)) throw new RangeError(`speaker adaptation: priorFrames must be ≥ 0; got ${priorFrames}`);
+    if (!(silenceWeight >= 0 && silenceWeight <= 1)) throw new RangeError(`speaker adaptation: silenceWeight must be in [0, 1]; got ${silenceWeight}`);
+    if (!(minWordFrames >= 0)) throw new RangeError(`speaker adaptation: minWordFrames must be ≥ 0; got ${minWordFrames}`);
+    if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError(`speaker adaptation: iterations must be a positive integer; got ${iterations}`);
+    this.statistics = this.emptyStatistics();
+    this.posteriors = new Float64Array(Math.max(...model.gmms.map((gmm) => gmm.components)));
+  }
+
+  /** W = [A b], row-major d × (d+1); undefined before the first utterance with words. */
+  get transform(): Float64Array | undefined {
+    return this.current;
+  }
+
+  /** Utterances with words added so far. */
+  get utterances(): number {
+    return this.utterancesAdded;
+  }
+
+  /** Word frames added so far, each weighted by its word's confidence. */
+  get wordFrames(): number {
+    return this.wordFramesAdded;
+  }
+
+  /** `features` as the current transform maps them (the same block while there is none). */
+  apply(features: FrameBlock): FrameBlock {
+    return this.current === undefined || features.count === 0 ? features : applyFmllr(features, this.current);
+  }
+
+  /**
+   * What a session calls after each utterance (features before the transform, frames from 0, and
+   * its recognised words): adds it and re-estimates the transform for the utterances that follow.
+   */
+  learn(features: FrameBlock, words: readonly HypothesisWord[]): void {
+    this.add(features, words);
+    if (!this.deferred && this.wordFramesAdded >= this.options.minWordFrames) this.estimate();
+  }
+
+  /**
+   * From now on `learn` only collects, and the transform stays until `estimate` is called: a
+   * first pass over all of a talker's recordings with one transform, so that what is learnt
+   * does not depend on their order (a run of one word would otherwise pull the transform
+   * towards that word's states).
+   */
+  deferEstimates(): this {
+    this.deferred = true;
+    return this;
+  }
+
+  /**
+   * Adds an utterance to the statistics: its features (untransformed, frames from 0) and the
+   * words recognised in them. The transform changes only at `estimate`.
+   */
+  add(features: FrameBlock, words: readonly HypothesisWord[]): void {
+    if (this.fixed || words.length === 0 || features.count === 0) return;
+    const { model } = this;
+    const units = unitsByName(model);
+    const graph = buildUtteranceGraph(
+      words.map((word) => spell([word.word], model.lexicon, units)),
+      units.get(model.silenceUnit),
+      unitStateBases(model.units),
+    );
+    const mapped = this.apply(features);
+    const alignment = viterbiAlign(graph, emissionScores(graph, mapped, model.gmms), features.count);
+    if (alignment.states.length === 0) return;
+    const { posteriors, statistics } = this;
+    const width = features.width;
+    for (let t = 0; t < features.count; t++) {
+      const state = alignment.states[t];
+      const word = graph.wordOf[state];
+      const weight = word < 0 ? this.options.silenceWeight : words[word].confidence;
+      if (!(weight > 0)) continue;
+      if (word >= 0) this.wordFramesAdded += weight;
+      const gmm = model.gmms[graph.emissions[state]];
+      gmm.componentLogLikelihoods(mapped.data, t * width, posteriors);
+      let best = -Infinity;
+      for (let k = 0; k < gmm.components; k++) best = Math.max(best, posteriors[k]);
+      let sum = 0;
+      for (let k = 0; k < gmm.components; k++) sum += posteriors[k] = Math.exp(posteriors[k] - best);
+      for (let k = 0; k < gmm.components; k++) posteriors[k] /= sum;
+      statistics.addFrame(features.data, t * width, gmm, posteriors, weight);
+    }
+    this.utterancesAdded++;
+  }
+
+  /** Re-estimates the transform from everything added so far (no change before the first words). */
+  estimate(): void {
+    if (this.fixed || this.utterancesAdded === 0) return;
+    this.current = estimateFmllr(this.statistics, { iterations: this.options.iterations, ...(this.current ? { initial: this.current } : {}) });
+  }
+
+  /**
+   * The talker as adapted so far, fixed: it applies the current transform and learns nothing
+   * more (to decode a talker's recordings again with all that was learnt from them).
+   */
+  snapshot(): SpeakerAdaptation {
+    const fixed = new SpeakerAdaptation(this.model, this.options);
+    fixed.current = this.current;
+    fixed.utterancesAdded = this.utterancesAdded;
+    fixed.wordFramesAdded = this.wordFramesAdded;
+    fixed.fixed = true;
+    return fixed;
+  }
+
+  /** Forgets the speaker: a new talker starts from the identity. */
+  reset(): void {
+    this.statistics = this.emptyStatistics();
+    this.current = undefined;
+    this.utterancesAdded = 0;
+    this.wordFramesAdded = 0;
+  }
+
+  private emptyStatistics(): FmllrStatistics {
+    const statistics = new FmllrStatistics(this.model.gmms[0].dim);
+    statistics.addModelPrior(this.model.gmms, this.options.priorFrames);
+    return statistics;
+  }
+}
