@@ -97,7 +97,7 @@ console.log(`| speaker | ${SPEAKERS.join(' | ')} | all |`);
 console.log(`| --- | ${SPEAKERS.map(() => '---').join(' | ')} | --- |`);
 console.log(`| accuracy | ${SPEAKERS.map((s) => percent(testSplit.speakers[s].percentCorrect)).join(' | ')} | ${percent(testSplit.report.percentCorrect)} |`);
 console.log(`| WER | ${SPEAKERS.map((s) => percent(testSplit.speakers[s].wordErrorRate)).join(' | ')} | ${wer(testSplit.report)} |`);
-console.log(`| accuracy, speaker adaptation (two passes) | ${SPEAKERS.map((s) => percent(testSplitAdapted.speakers[s].percentCorrect)).join(' | ')} | ${percent(testSplitAdapted.report.percentCorrect)} |`);
+console.log(`| accuracy, speaker adaptation (three passes) | ${SPEAKERS.map((s) => percent(testSplitAdapted.speakers[s].percentCorrect)).join(' | ')} | ${percent(testSplitAdapted.report.percentCorrect)} |`);
 
 if (!values['skip-loso']) {
   const isolated: RecognitionReport[] = [];
@@ -120,7 +120,7 @@ if (!values['skip-loso']) {
     adaptedConnected.push(scoreStrings(adapted, strings).report);
     const speakerAdapted = new Recognizer(fold.model, { decoder: { partials: false }, adaptation: 'speaker' });
     speakerIsolated.push((await evaluate(speakerAdapted, heldOut, true)).report);
-    speakerConnected.push(scoreStrings(speakerAdapted, strings, 'two-pass').report);
+    speakerConnected.push(scoreStrings(speakerAdapted, strings, 'offline').report);
     speakerConnectedLive.push(scoreStrings(speakerAdapted, strings, 'live').report);
     confidences.push(...scored.confidences);
   }
@@ -133,9 +133,9 @@ if (!values['skip-loso']) {
   console.log(`| connected 3–7 digits, WER (40 strings each) | ${connected.map(wer).join(' | ')} | ${percent(mean(connected.map((r) => r.wordErrorRate)))} |`);
   console.log(`| isolated, WER, bias adaptation (\`--adaptation bias\`) | ${adaptedIsolated.map(wer).join(' | ')} | ${percent(mean(adaptedIsolated.map((r) => r.wordErrorRate)))} |`);
   console.log(`| connected, WER, bias adaptation | ${adaptedConnected.map(wer).join(' | ')} | ${percent(mean(adaptedConnected.map((r) => r.wordErrorRate)))} |`);
-  console.log(`| isolated, accuracy, speaker adaptation (\`--adaptation speaker\`, two passes) | ${speakerIsolated.map((r) => percent(r.percentCorrect)).join(' | ')} | ${percent(mean(speakerIsolated.map((r) => r.percentCorrect)))} |`);
-  console.log(`| isolated, WER, speaker adaptation, two passes | ${speakerIsolated.map(wer).join(' | ')} | ${percent(mean(speakerIsolated.map((r) => r.wordErrorRate)))} |`);
-  console.log(`| connected, WER, speaker adaptation, two passes | ${speakerConnected.map(wer).join(' | ')} | ${percent(mean(speakerConnected.map((r) => r.wordErrorRate)))} |`);
+  console.log(`| isolated, accuracy, speaker adaptation (\`--adaptation speaker\`, three passes) | ${speakerIsolated.map((r) => percent(r.percentCorrect)).join(' | ')} | ${percent(mean(speakerIsolated.map((r) => r.percentCorrect)))} |`);
+  console.log(`| isolated, WER, speaker adaptation, three passes | ${speakerIsolated.map(wer).join(' | ')} | ${percent(mean(speakerIsolated.map((r) => r.wordErrorRate)))} |`);
+  console.log(`| connected, WER, speaker adaptation, three passes | ${speakerConnected.map(wer).join(' | ')} | ${percent(mean(speakerConnected.map((r) => r.wordErrorRate)))} |`);
   console.log(`| connected, WER, speaker adaptation, live (learnt from the strings before) | ${speakerConnectedLive.map(wer).join(' | ')} | ${percent(mean(speakerConnectedLive.map((r) => r.wordErrorRate)))} |`);
   const right = confidences.filter((pair) => pair.correct);
   const wrong = confidences.filter((pair) => !pair.correct);

@@ -5,6 +5,7 @@
  */
 import { RecognitionScorer, SeededRandom, alignWords, type FinalHypothesis, type RecognitionReport, type Recognizer, type SpeakerAdaptation } from '../src/index.ts';
 import { fileSamples, type CorpusEntry } from '../streams/corpus.ts';
+import { SPEAKER_LEARNING_PASSES } from '../cli/eval-command.ts';
 
 export interface DigitString {
   readonly samples: Float32Array;
@@ -74,17 +75,17 @@ export interface ConfidencePair {
 
 /**
  * How strings are decoded with 'speaker' adaptation: 'live', each speaker's strings one after
- * another with the transform learnt from the strings before; 'two-pass', a first unadapted pass
- * over all of a speaker's strings collects the statistics and a second decodes them with the
- * transform estimated from all of them (as `beamline eval --adaptation speaker`).
+ * another with the transform learnt from the strings before; 'offline', as `beamline eval
+ * --adaptation speaker` decodes a speaker's files: passes over all of a speaker's strings learn
+ * the transform, and a last one decodes them with it.
  */
-export type SpeakerProtocol = 'live' | 'two-pass';
+export type SpeakerProtocol = 'live' | 'offline';
 
 /** Decodes each string whole (one session per string) and scores the words and their confidences. */
 export function scoreStrings(
   recognizer: Recognizer,
   strings: readonly DigitString[],
-  protocol: SpeakerProtocol = 'two-pass',
+  protocol: SpeakerProtocol = 'offline',
 ): { report: RecognitionReport; speakers: Record<string, RecognitionReport>; confidences: ConfidencePair[] } {
   const overall = new RecognitionScorer();
   const bySpeaker = new Map<string, RecognitionScorer>();
@@ -113,16 +114,19 @@ export function scoreStrings(
   return { report: overall.report(), speakers: Object.fromEntries([...bySpeaker].map(([name, scorer]) => [name, scorer.report()])), confidences };
 }
 
-/** The first of two passes: `speaker`'s strings decoded unadapted, their statistics collected; the transform estimated and fixed. */
+/** The passes before the scored one, as `beamline eval` makes them: `speaker`'s strings decoded and their statistics collected, the transform estimated; the transform, fixed. */
 function learntSpeaker(recognizer: Recognizer, strings: readonly DigitString[], speaker: string): SpeakerAdaptation {
   const learning = recognizer.createSpeaker().deferEstimates();
-  for (const string of strings) {
-    if (string.speaker !== speaker) continue;
-    const session = recognizer.createSession(learning);
-    session.push(string.samples);
-    session.finish();
+  for (let pass = 0; pass < SPEAKER_LEARNING_PASSES; pass++) {
+    learning.clearStatistics();
+    for (const string of strings) {
+      if (string.speaker !== speaker) continue;
+      const session = recognizer.createSession(learning);
+      session.push(string.samples);
+      session.finish();
+    }
+    learning.estimate();
   }
-  learning.estimate();
   return learning.snapshot();
 }
 

@@ -164,6 +164,17 @@ export class SpeakerAdaptation {
     return fixed;
   }
 
+  /**
+   * Forgets the statistics but keeps the transform: the next utterances, aligned through it,
+   * re-estimate it from where it is (another pass over the same recordings).
+   */
+  clearStatistics(): void {
+    if (this.fixed) return;
+    this.statistics = this.emptyStatistics();
+    this.utterancesAdded = 0;
+    this.wordFramesAdded = 0;
+  }
+
   /** Forgets the speaker: a new talker starts from the identity. */
   reset(): void {
     this.statistics = this.emptyStatistics();

@@ -179,7 +179,7 @@ describe('SpeakerAdaptation', () => {
     expect(Math.abs(sure.transform![3])).toBeGreaterThan(0.1);
   });
 
-  it('deferEstimates keeps the transform until estimate; a snapshot learns nothing; reset forgets', () => {
+  it('deferEstimates keeps the transform until estimate; a snapshot learns nothing; clearStatistics starts a pass afresh; reset forgets', () => {
     const random = new SeededRandom(4);
     const speaker = new SpeakerAdaptation(model()).deferEstimates();
     const first = utterance(['up', 'down', 'up'], random);
@@ -194,6 +194,13 @@ describe('SpeakerAdaptation', () => {
     fixed.estimate();
     expect([...fixed.transform!]).toEqual([...learnt]);
     expect(fixed.utterances).toBe(1);
+    // Another pass: new statistics gathered through the transform, which stays until re-estimated.
+    speaker.clearStatistics();
+    expect(speaker.utterances).toBe(0);
+    expect(speaker.transform).toBe(fixed.transform);
+    speaker.learn(second.features, second.words);
+    speaker.estimate();
+    expect(speaker.transform).not.toBe(fixed.transform);
     speaker.reset();
     expect(speaker.transform).toBeUndefined();
     expect(speaker.utterances).toBe(0);
