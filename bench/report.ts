@@ -5,7 +5,7 @@
  * markers explains the method and reads the figures; each generated block starts with the
  * command, the date and the machine.
  *
- *   npm run bench                       # all of them, about 35 minutes on the 2-core machine
+ *   npm run bench                       # all of them, about 15 minutes on the 2-core machine
  *   npm run bench -- --only latency,pocketsphinx [--core 0]
  *
  * Speed benchmarks run pinned to one core (taskset, where installed; core 1 unless --core says
