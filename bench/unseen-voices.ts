@@ -1,15 +1,16 @@
 /**
  * Accuracy on synthetic voices that no training recipe uses: espeak-ng's female variants f2 and
  * f4, and festival's child, women and HTS voice (FESTIVAL_TEST_VOICES). FSDD has five men only,
- * so this is what shows whether a model serves a woman's or a child's voice. Each set is
- * skipped, with the packages it needs named, when its synthesiser is not installed.
+ * so this is what shows whether a model serves a woman's or a child's voice. festival's voices are
+ * also decoded with speaker adaptation, each voice one talker. Each set is skipped, with the
+ * packages it needs named, when its synthesiser is not installed.
  *
  *   npx tsx bench/unseen-voices.ts [--model models/fsdd-digits.json]
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { evaluate } from '../cli/eval-command.ts';
-import type { SpeechModel } from '../src/index.ts';
+import { Recognizer, type SpeechModel } from '../src/index.ts';
 import { FSDD_WORDS } from '../streams/corpus.ts';
 import { loadModel } from '../streams/model-file.ts';
 import {
@@ -60,6 +61,13 @@ export async function unseenVoiceTables(model: SpeechModel): Promise<number | un
       return report ? percent(report.percentCorrect) : '–';
     });
     console.log(`| accuracy | ${cells.join(' | ')} | ${percent(result.report.percentCorrect)} |`);
+    // Each voice is one talker: adapted to from its own unlabelled takes (`eval --adaptation speaker`).
+    const adapted = await evaluate(new Recognizer(model, { decoder: { partials: false }, adaptation: 'speaker' }), entries, true);
+    const adaptedCells = voices.map((voice) => {
+      const report = adapted.speakers[`festival ${voice}`];
+      return report ? percent(report.percentCorrect) : '–';
+    });
+    console.log(`| accuracy, speaker adaptation | ${adaptedCells.join(' | ')} | ${percent(adapted.report.percentCorrect)} |`);
     hits += result.report.counts.hits;
     words += result.report.referenceWords;
   } else {
