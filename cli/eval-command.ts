@@ -143,7 +143,7 @@ export function evalCommand(): Command {
     .addOption(
       new Option(
         '--adaptation <kind>',
-        "speaker: adapt to each speaker's voice (fMLLR): two passes over their files learn, a third decodes them all with what was learnt; bias: decode each utterance again after removing the cepstral bias its first hypothesis explains",
+        "speaker: adapt to each speaker's voice (fMLLR; a transcripts.tsv names no speakers, so its files are one talker): two passes over their files learn, a third decodes them all with what was learnt; bias: decode each utterance again after removing the cepstral bias its first hypothesis explains",
       )
         .choices(RECOGNIZER_ADAPTATIONS)
         .default('none'),
