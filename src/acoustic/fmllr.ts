@@ -212,11 +212,11 @@ export function estimateFmllr(stats: FmllrStatistics, options: FmllrEstimateOpti
   const cofactorTimesInverse = new Float64Array(extended);
   const change = new Float64Array(dim);
   const changeTimesInverse = new Float64Array(dim);
+  // A⁻¹ once, then kept up to date row by row (Sherman–Morrison): O(d²) a row, not O(d³).
+  const lu = new LuDecomposition(linearPart(transform, dim));
+  if (lu.isSingular()) return transform;
+  const aInverse = Float64Array.from(lu.solve(Matrix.eye(dim)).to1DArray());
   for (let sweep = 0; sweep < iterations; sweep++) {
-    // A⁻¹ afresh each sweep, then kept up to date row by row (Sherman–Morrison): O(d²) a row, not O(d³).
-    const lu = new LuDecomposition(linearPart(transform, dim));
-    if (lu.isSingular()) return transform;
-    const aInverse = Float64Array.from(lu.solve(Matrix.eye(dim)).to1DArray());
     for (let i = 0; i < dim; i++) {
       const inverse = inverses[i];
       if (inverse === undefined) continue;
