@@ -178,6 +178,11 @@ export interface FmllrEstimateOptions {
   readonly iterations?: number;
   /** Where to start, e.g. the previous estimate for the same speaker. Default the identity. */
   readonly initial?: Float64Array;
+  /**
+   * A block-diagonal A: this many equal runs of consecutive features (e.g. 3 for statics, Δ and
+   * ΔΔ), each mapped from itself alone, with fewer values to estimate. Default 1 (a full A).
+   */
+  readonly blocks?: number;
 }
 
 /** The transform W = [A b] (row-major d × (d+1)) that maximises Q for the statistics. */
@@ -186,25 +191,36 @@ export function estimateFmllr(stats: FmllrStatistics, options: FmllrEstimateOpti
   const extended = dim + 1;
   const transform = options.initial ? Float64Array.from(options.initial) : identityTransform(dim);
   if (transform.length !== dim * extended) throw new RangeError(`estimateFmllr: initial transform has ${transform.length} values; expected ${dim * extended}`);
+  const blocks = options.blocks ?? 1;
+  if (!Number.isInteger(blocks) || blocks < 1 || dim % blocks !== 0) throw new RangeError(`estimateFmllr: blocks must divide the ${dim} features; got ${blocks}`);
   if (!(stats.frames > 0)) return transform;
   const iterations = options.iterations ?? 10;
-  // G_i⁻¹ (row-major) and k_i G_i⁻¹ do not change between sweeps.
+  // Row i may use the features of its block and the offset: its support, in W's column numbers.
+  const blockSize = dim / blocks;
+  const supports = Array.from({ length: dim }, (_, i) => {
+    const first = Math.floor(i / blockSize) * blockSize;
+    return Int32Array.from([...Array.from({ length: blockSize }, (_, j) => first + j), dim]);
+  });
+  // Over each row's support: G_i⁻¹ (row-major) and k_i G_i⁻¹, which do not change between sweeps.
   const inverses: (Float64Array | undefined)[] = [];
   const linearTimesInverse: Float64Array[] = [];
   for (let i = 0; i < dim; i++) {
-    const cholesky = new CholeskyDecomposition(stats.quadraticOf(i));
+    const support = supports[i];
+    const size = support.length;
+    const full = stats.quadraticOf(i);
+    const cholesky = new CholeskyDecomposition(blocks === 1 ? full : full.selection(Array.from(support), Array.from(support)));
     // A frame-starved dimension leaves G_i singular: that row stays as it is.
     if (!cholesky.isPositiveDefinite()) {
       inverses.push(undefined);
       linearTimesInverse.push(new Float64Array(0));
       continue;
     }
-    const inverse = inverseFromCholesky(Float64Array.from(cholesky.lowerTriangularMatrix.to1DArray()), extended);
+    const inverse = inverseFromCholesky(Float64Array.from(cholesky.lowerTriangularMatrix.to1DArray()), size);
     inverses.push(inverse);
-    const kG = new Float64Array(extended);
-    for (let a = 0; a < extended; a++) {
-      const k = stats.linear[i * extended + a];
-      for (let b = 0; b < extended; b++) kG[b] += k * inverse[a * extended + b];
+    const kG = new Float64Array(size);
+    for (let a = 0; a < size; a++) {
+      const k = stats.linear[i * extended + support[a]];
+      for (let b = 0; b < size; b++) kG[b] += k * inverse[a * size + b];
     }
     linearTimesInverse.push(kG);
   }
@@ -220,18 +236,20 @@ export function estimateFmllr(stats: FmllrStatistics, options: FmllrEstimateOpti
     for (let i = 0; i < dim; i++) {
       const inverse = inverses[i];
       if (inverse === undefined) continue;
-      // The cofactor row of A, up to the factor det A: column i of A⁻¹.
-      for (let j = 0; j < dim; j++) cofactor[j] = aInverse[j * dim + i];
-      cofactor[dim] = 0;
+      const support = supports[i];
+      const size = support.length;
+      // The cofactor row of A over the support, up to the factor det A: column i of A⁻¹ (0 for the offset).
+      for (let a = 0; a < size; a++) cofactor[a] = support[a] < dim ? aInverse[support[a] * dim + i] : 0;
       const kG = linearTimesInverse[i];
       let pGp = 0;
       let pGk = 0;
       cofactorTimesInverse.fill(0);
-      for (let a = 0; a < dim; a++) {
+      for (let a = 0; a < size; a++) {
         const p = cofactor[a];
-        for (let b = 0; b < extended; b++) cofactorTimesInverse[b] += p * inverse[a * extended + b];
+        if (p === 0) continue;
+        for (let b = 0; b < size; b++) cofactorTimesInverse[b] += p * inverse[a * size + b];
       }
-      for (let b = 0; b < extended; b++) {
+      for (let b = 0; b < size; b++) {
         pGp += cofactorTimesInverse[b] * cofactor[b];
         pGk += kG[b] * cofactor[b];
       }
@@ -240,15 +258,18 @@ export function estimateFmllr(stats: FmllrStatistics, options: FmllrEstimateOpti
       const candidates = [(-pGk + root) / (2 * pGp), (-pGk - root) / (2 * pGp)];
       const gain = (alpha: number): number => stats.frames * Math.log(Math.abs(alpha * pGp + pGk)) - 0.5 * alpha * alpha * pGp;
       const alpha = gain(candidates[0]) >= gain(candidates[1]) ? candidates[0] : candidates[1];
-      for (let b = 0; b < extended; b++) {
+      change.fill(0);
+      for (let b = 0; b < size; b++) {
+        const column = support[b];
         const updated = alpha * cofactorTimesInverse[b] + kG[b];
-        if (b < dim) change[b] = updated - transform[i * extended + b];
-        transform[i * extended + b] = updated;
+        if (column < dim) change[column] = updated - transform[i * extended + column];
+        transform[i * extended + column] = updated;
       }
       // A + e_i δᵀ: A⁻¹ − (A⁻¹ e_i)(δᵀ A⁻¹) / (1 + δᵀ A⁻¹ e_i).
       changeTimesInverse.fill(0);
       for (let a = 0; a < dim; a++) {
         const delta = change[a];
+        if (delta === 0) continue;
         for (let b = 0; b < dim; b++) changeTimesInverse[b] += delta * aInverse[a * dim + b];
       }
       const denominator = 1 + changeTimesInverse[i];

@@ -30,6 +30,8 @@ export interface SpeakerAdaptationOptions {
   readonly silenceWeight?: number;
   /** Row sweeps per estimate, each started from the last estimate. Default 5. */
   readonly iterations?: number;
+  /** Equal runs of consecutive features, each transformed from itself alone (3: statics, Δ, ΔΔ). Default 1: a full transform. */
+  readonly blocks?: number;
   /**
    * Word frames (weighted by confidence) `learn` waits for before its first estimate. Default 0:
    * with the prior, estimating from the first word on measured best on FSDD's held-out speakers
@@ -40,7 +42,7 @@ export interface SpeakerAdaptationOptions {
   readonly minWordFrames?: number;
 }
 
-export const DEFAULT_SPEAKER_ADAPTATION: Required<SpeakerAdaptationOptions> = { priorFrames: 200, silenceWeight: 0.1, iterations: 5, minWordFrames: 0 };
+export const DEFAULT_SPEAKER_ADAPTATION: Required<SpeakerAdaptationOptions> = { priorFrames: 200, silenceWeight: 0.1, iterations: 5, blocks: 1, minWordFrames: 0 };
 
 export class SpeakerAdaptation {
   readonly options: Required<SpeakerAdaptationOptions>;
@@ -64,6 +66,10 @@ export class SpeakerAdaptation {
     if (!(priorFrames >= 0)) throw new RangeError(`speaker adaptation: priorFrames must be ≥ 0; got ${priorFrames}`);
     if (!(silenceWeight >= 0 && silenceWeight <= 1)) throw new RangeError(`speaker adaptation: silenceWeight must be in [0, 1]; got ${silenceWeight}`);
     if (!(minWordFrames >= 0)) throw new RangeError(`speaker adaptation: minWordFrames must be ≥ 0; got ${minWordFrames}`);
+    const dim = model.gmms[0].dim;
+    if (!Number.isInteger(this.options.blocks) || this.options.blocks < 1 || dim % this.options.blocks !== 0) {
+      throw new RangeError(`speaker adaptation: blocks must divide the ${dim} features; got ${this.options.blocks}`);
+    }
     if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError(`speaker adaptation: iterations must be a positive integer; got ${iterations}`);
     this.statistics = this.emptyStatistics();
     this.posteriors = new Float64Array(Math.max(...model.gmms.map((gmm) => gmm.components)));
@@ -148,7 +154,7 @@ export class SpeakerAdaptation {
   /** Re-estimates the transform from everything added so far (no change before the first words). */
   estimate(): void {
     if (this.fixed || this.utterancesAdded === 0) return;
-    this.current = estimateFmllr(this.statistics, { iterations: this.options.iterations, ...(this.current ? { initial: this.current } : {}) });
+    this.current = estimateFmllr(this.statistics, { iterations: this.options.iterations, blocks: this.options.blocks, ...(this.current ? { initial: this.current } : {}) });
   }
 
   /**

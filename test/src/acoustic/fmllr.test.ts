@@ -58,6 +58,43 @@ describe('fMLLR estimation', () => {
     }
   });
 
+  it('block-diagonal: each block from itself alone; recovers a block-diagonal distortion and never lowers the objective', () => {
+    const random = new SeededRandom(13);
+    const gmms = [gaussian([0, 0, 0, 0], [1, 0.5, 2, 1]), gaussian([3, -2, 1, 2], [0.8, 1, 1.5, 0.7]), gaussian([-2, 2, 4, -1], [1.2, 0.6, 1, 1.1])];
+    // Two blocks of two: x = M y + c with M block-diagonal.
+    const m = [
+      [1.3, 0.2, 0, 0],
+      [0.1, 0.8, 0, 0],
+      [0, 0, 1.1, -0.3],
+      [0, 0, 0.2, 0.9],
+    ];
+    const c = [0.5, -1, 2, 0];
+    const frames = Array.from({ length: 30000 }, () => {
+      const gmm = random.integer(3);
+      const y = [0, 1, 2, 3].map((d) => gmms[gmm].means[d] + Math.sqrt(gmms[gmm].variances[d]) * random.normal());
+      return { gmm, x: [0, 1, 2, 3].map((i) => c[i] + m[i].reduce((sum, value, j) => sum + value * y[j], 0)) };
+    });
+    const stats = statisticsOf(gmms, frames);
+    let transform = identityTransform(4);
+    let previous = fmllrObjective(stats, transform);
+    for (let sweep = 0; sweep < 20; sweep++) {
+      transform = estimateFmllr(stats, { iterations: 1, initial: transform, blocks: 2 });
+      const objective = fmllrObjective(stats, transform);
+      expect(objective).toBeGreaterThanOrEqual(previous - 1e-9 * Math.abs(previous));
+      previous = objective;
+    }
+    for (let i = 0; i < 4; i++) {
+      for (let j = 0; j < 4; j++) {
+        if (Math.floor(i / 2) !== Math.floor(j / 2)) expect(transform[i * 5 + j]).toBe(0);
+        const am = [0, 1, 2, 3].reduce((sum, k) => sum + transform[i * 5 + k] * m[k][j], 0);
+        expect(Math.abs(am - (i === j ? 1 : 0))).toBeLessThan(0.05);
+      }
+      const shift = [0, 1, 2, 3].reduce((sum, k) => sum + transform[i * 5 + k] * c[k], 0) + transform[i * 5 + 4];
+      expect(Math.abs(shift)).toBeLessThan(0.05);
+    }
+    expect(() => estimateFmllr(stats, { blocks: 3 })).toThrow(/blocks must divide the 4 features/);
+  });
+
   it('never lowers the objective from one sweep to the next (property)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 1e6 }), (dim, seed) => {
