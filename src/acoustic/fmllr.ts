@@ -130,6 +130,15 @@ export class FmllrStatistics {
     this.frames += frames;
   }
 
+  /** An independent copy. */
+  clone(): FmllrStatistics {
+    const copy = new FmllrStatistics(this.dim);
+    copy.frames = this.frames;
+    copy.linear.set(this.linear);
+    copy.quadratic.set(this.quadratic);
+    return copy;
+  }
+
   /** G_i as a full symmetric matrix. */
   quadraticOf(i: number): Matrix {
     const extended = this.dim + 1;

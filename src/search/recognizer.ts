@@ -23,7 +23,7 @@ import { compileDecodingGraph, type DecodingGraph, type DecodingGraphConfig } fr
 import { wordLoopGrammar, type WordGrammar } from '../graph/word-grammar.ts';
 import type { SpeechModel } from '../io/speech-model.ts';
 import { biasOffset, estimateCepstralBias, subtractBias } from './cepstral-bias.ts';
-import { SpeakerAdaptation, type SpeakerAdaptationOptions } from './speaker-adaptation.ts';
+import { SpeakerAdaptation, type SpeakerAdaptationOptions, validateSpeakerAdaptation } from './speaker-adaptation.ts';
 import { type DecoderEvent, type DecoderOverrides, type FinalHypothesis, type HypothesisWord, OnlineDecoder } from './online-decoder.ts';
 
 export interface RecognizerOptions {
@@ -72,7 +72,11 @@ export class Recognizer {
     this.speakerAdaptation = options.speakerAdaptation ?? {};
     // Fail now, not per session, on a bad decoder or adaptation configuration.
     this.createDecoder();
-    this.createSpeaker();
+    try {
+      validateSpeakerAdaptation(model, this.speakerAdaptation);
+    } catch (error) {
+      throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, (error as Error).message);
+    }
   }
 
   /** Seconds per feature frame. */
@@ -104,11 +108,7 @@ export class Recognizer {
 
   /** The adaptation state of one talker, to share between that talker's sessions. */
   createSpeaker(): SpeakerAdaptation {
-    try {
-      return new SpeakerAdaptation(this.model, this.speakerAdaptation);
-    } catch (error) {
-      throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, (error as Error).message);
-    }
+    return new SpeakerAdaptation(this.model, this.speakerAdaptation);
   }
 
   /** One utterance's features (frames from 0) decoded whole, endpoints off: its final, if any. */
