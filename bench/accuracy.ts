@@ -113,15 +113,15 @@ if (!values['skip-loso']) {
     const heldOut = await fsddCorpus(fsdd, { indices: [0, 4], speakers: [speaker] });
     isolated.push((await evaluate(fold.model, heldOut, true)).report);
     const strings = await digitStrings(heldOut, 40, base.sampleRate, 1);
-    const scored = scoreStrings(new Recognizer(fold.model, { decoder: { partials: false } }), strings);
+    const scored = await scoreStrings(new Recognizer(fold.model, { decoder: { partials: false } }), strings);
     connected.push(scored.report);
     const adapted = new Recognizer(fold.model, { decoder: { partials: false }, adaptation: 'bias' });
     adaptedIsolated.push((await evaluate(adapted, heldOut, true)).report);
-    adaptedConnected.push(scoreStrings(adapted, strings).report);
+    adaptedConnected.push((await scoreStrings(adapted, strings)).report);
     const speakerAdapted = new Recognizer(fold.model, { decoder: { partials: false }, adaptation: 'speaker' });
     speakerIsolated.push((await evaluate(speakerAdapted, heldOut, true)).report);
-    speakerConnected.push(scoreStrings(speakerAdapted, strings, 'offline').report);
-    speakerConnectedLive.push(scoreStrings(speakerAdapted, strings, 'live').report);
+    speakerConnected.push((await scoreStrings(speakerAdapted, strings, 'offline')).report);
+    speakerConnectedLive.push((await scoreStrings(speakerAdapted, strings, 'live')).report);
     confidences.push(...scored.confidences);
   }
   const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;

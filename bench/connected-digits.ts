@@ -5,7 +5,7 @@
  */
 import { RecognitionScorer, SeededRandom, alignWords, type FinalHypothesis, type RecognitionReport, type Recognizer, type SpeakerAdaptation } from '../src/index.ts';
 import { fileSamples, type CorpusEntry } from '../streams/corpus.ts';
-import { SPEAKER_LEARNING_PASSES } from '../cli/eval-command.ts';
+import { learnTalker } from '../cli/eval-command.ts';
 
 export interface DigitString {
   readonly samples: Float32Array;
@@ -82,11 +82,11 @@ export interface ConfidencePair {
 export type SpeakerProtocol = 'live' | 'offline';
 
 /** Decodes each string whole (one session per string) and scores the words and their confidences. */
-export function scoreStrings(
+export async function scoreStrings(
   recognizer: Recognizer,
   strings: readonly DigitString[],
   protocol: SpeakerProtocol = 'offline',
-): { report: RecognitionReport; speakers: Record<string, RecognitionReport>; confidences: ConfidencePair[] } {
+): Promise<{ report: RecognitionReport; speakers: Record<string, RecognitionReport>; confidences: ConfidencePair[] }> {
   const overall = new RecognitionScorer();
   const bySpeaker = new Map<string, RecognitionScorer>();
   const confidences: ConfidencePair[] = [];
@@ -94,7 +94,8 @@ export function scoreStrings(
   if (recognizer.adaptation === 'speaker') {
     for (const string of strings) {
       if (speakers.has(string.speaker)) continue;
-      speakers.set(string.speaker, protocol === 'live' ? recognizer.createSpeaker() : learntSpeaker(recognizer, strings, string.speaker));
+      const own = strings.filter((other) => other.speaker === string.speaker);
+      speakers.set(string.speaker, protocol === 'live' ? recognizer.createSpeaker() : await learnTalker(recognizer, (speaker) => decodeStrings(recognizer, own, speaker)));
     }
   }
   for (const string of strings) {
@@ -114,20 +115,13 @@ export function scoreStrings(
   return { report: overall.report(), speakers: Object.fromEntries([...bySpeaker].map(([name, scorer]) => [name, scorer.report()])), confidences };
 }
 
-/** The passes before the scored one, as `beamline eval` makes them: `speaker`'s strings decoded and their statistics collected, the transform estimated; the transform, fixed. */
-function learntSpeaker(recognizer: Recognizer, strings: readonly DigitString[], speaker: string): SpeakerAdaptation {
-  const learning = recognizer.createSpeaker().deferEstimates();
-  for (let pass = 0; pass < SPEAKER_LEARNING_PASSES; pass++) {
-    learning.clearStatistics();
-    for (const string of strings) {
-      if (string.speaker !== speaker) continue;
-      const session = recognizer.createSession(learning);
-      session.push(string.samples);
-      session.finish();
-    }
-    learning.estimate();
+/** Decodes the strings, each in its own session adapting `speaker`, for what the speaker learns. */
+function decodeStrings(recognizer: Recognizer, strings: readonly DigitString[], speaker: SpeakerAdaptation): void {
+  for (const string of strings) {
+    const session = recognizer.createSession(speaker);
+    session.push(string.samples);
+    session.finish();
   }
-  return learning.snapshot();
 }
 
 /** Area under the ROC curve: the chance that a right word's confidence is above a wrong one's (ties half). */

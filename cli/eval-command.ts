@@ -74,13 +74,9 @@ export async function evaluate(
   try {
     if (adaptsToSpeakers) {
       for (const talker of groupBySpeaker(entries)) {
-        const speaker = recognizer.createSpeaker().deferEstimates();
-        for (let pass = 0; pass < SPEAKER_LEARNING_PASSES; pass++) {
-          speaker.clearStatistics();
+        const learnt = await learnTalker(recognizer, async (speaker) => {
           for (const entry of talker) await decode(entry, speaker);
-          speaker.estimate();
-        }
-        const learnt = speaker.snapshot();
+        });
         for (const entry of talker) score(entry, await decode(entry, learnt));
       }
     } else {
@@ -98,6 +94,21 @@ export async function evaluate(
  * from 6.6% to 6.0%, a third changed nothing.
  */
 export const SPEAKER_LEARNING_PASSES = 2;
+
+/**
+ * One talker learnt offline: `decodeAll` decodes all of their recordings with the sessions
+ * adapting the speaker it is given; after each of the learning passes the transform is estimated
+ * from all of them. Returns the talker, fixed, for the pass that is scored.
+ */
+export async function learnTalker(recognizer: Recognizer, decodeAll: (speaker: SpeakerAdaptation) => Promise<void> | void): Promise<SpeakerAdaptation> {
+  const speaker = recognizer.createSpeaker().deferEstimates();
+  for (let pass = 0; pass < SPEAKER_LEARNING_PASSES; pass++) {
+    speaker.clearStatistics();
+    await decodeAll(speaker);
+    speaker.estimate();
+  }
+  return speaker.snapshot();
+}
 
 /** Entries by speaker, in order of first appearance (entries without a speaker together). */
 function groupBySpeaker(entries: readonly CorpusEntry[]): CorpusEntry[][] {

@@ -190,7 +190,12 @@ export class RecognitionSession {
 
   /** The model's features as the decoder reads them: the model's transform, then the talker's. */
   private transformed(features: FrameBlock): FrameBlock {
-    return this.forSpeaker(this.transform ? this.transform.push(features) : features);
+    return this.forSpeaker(this.inModelSpace(features));
+  }
+
+  /** Through the model's own feature transform, if it has one: what its Gaussians model. */
+  private inModelSpace(features: FrameBlock): FrameBlock {
+    return this.transform ? this.transform.push(features) : features;
   }
 
   private forSpeaker(features: FrameBlock): FrameBlock {
@@ -302,8 +307,7 @@ export class RecognitionSession {
     const cmn = new CmnStage(width, { ...config.cmn, mode: 'utterance' }, this.recognizer.model.cmnPriorMean, c0PerDb(config));
     cmn.push(cepstra);
     const deltas = new DeltaStage(width, config.deltas);
-    const normalised = concatBlocks([deltas.push(cmn.finish()), deltas.finish()], deltas.width);
-    const features = this.transform ? this.transform.push(normalised) : normalised;
+    const features = this.inModelSpace(concatBlocks([deltas.push(cmn.finish()), deltas.finish()], deltas.width));
     const second = this.recognizer.decodeUtterance(this.forSpeaker(features));
     if (second === undefined) return first;
     if (this.speaker) this.learnSpeaker(features, second);
