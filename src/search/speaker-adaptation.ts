@@ -17,7 +17,7 @@
 import type { DiagonalGmm } from '../acoustic/diagonal-gmm.ts';
 import { applyFmllr, estimateFmllr, FmllrStatistics } from '../acoustic/fmllr.ts';
 import type { FrameBlock } from '../frames/frame-block.ts';
-import { spell } from '../graph/unit-hmm.ts';
+import { spell, type UnitHmm } from '../graph/unit-hmm.ts';
 import { buildUtteranceGraph } from '../graph/utterance-graph.ts';
 import { type SpeechModel, unitsByName, unitStateBases } from '../io/speech-model.ts';
 import { emissionScores } from '../scoring/emission-matrix.ts';
@@ -59,11 +59,16 @@ export class SpeakerAdaptation {
   /** `learn` adds without re-estimating (a first pass over a talker's recordings). */
   private deferred = false;
   private readonly posteriors: Float64Array;
+  /** The model's units by name and their state numbering, for the forced alignments. */
+  private readonly units: Map<string, UnitHmm>;
+  private readonly stateBases: Map<UnitHmm, number>;
 
   constructor(model: SpeechModel, options: SpeakerAdaptationOptions = {}) {
     this.model = model;
     this.options = validateSpeakerAdaptation(model, options);
     this.statistics = this.emptyStatistics();
+    this.units = unitsByName(model);
+    this.stateBases = unitStateBases(model.units);
     this.posteriors = new Float64Array(Math.max(...model.gmms.map((gmm) => gmm.components)));
   }
 
@@ -113,12 +118,11 @@ export class SpeakerAdaptation {
    */
   add(features: FrameBlock, words: readonly HypothesisWord[]): void {
     if (this.fixed || words.length === 0 || features.count === 0) return;
-    const { model } = this;
-    const units = unitsByName(model);
+    const { model, units } = this;
     const graph = buildUtteranceGraph(
       words.map((word) => spell([word.word], model.lexicon, units)),
       units.get(model.silenceUnit),
-      unitStateBases(model.units),
+      this.stateBases,
     );
     const mapped = this.apply(features);
     const alignment = viterbiAlign(graph, emissionScores(graph, mapped, model.gmms), features.count);
