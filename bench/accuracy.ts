@@ -97,7 +97,7 @@ console.log(`| speaker | ${SPEAKERS.join(' | ')} | all |`);
 console.log(`| --- | ${SPEAKERS.map(() => '---').join(' | ')} | --- |`);
 console.log(`| accuracy | ${SPEAKERS.map((s) => percent(testSplit.speakers[s].percentCorrect)).join(' | ')} | ${percent(testSplit.report.percentCorrect)} |`);
 console.log(`| WER | ${SPEAKERS.map((s) => percent(testSplit.speakers[s].wordErrorRate)).join(' | ')} | ${wer(testSplit.report)} |`);
-console.log(`| accuracy, speaker adaptation (three passes) | ${SPEAKERS.map((s) => percent(testSplitAdapted.speakers[s].percentCorrect)).join(' | ')} | ${percent(testSplitAdapted.report.percentCorrect)} |`);
+console.log(`| accuracy, speaker adaptation (fMLLR and MAP means) | ${SPEAKERS.map((s) => percent(testSplitAdapted.speakers[s].percentCorrect)).join(' | ')} | ${percent(testSplitAdapted.report.percentCorrect)} |`);
 
 if (!values['skip-loso']) {
   const isolated: RecognitionReport[] = [];
@@ -133,10 +133,10 @@ if (!values['skip-loso']) {
   console.log(`| connected 3–7 digits, WER (40 strings each) | ${connected.map(wer).join(' | ')} | ${percent(mean(connected.map((r) => r.wordErrorRate)))} |`);
   console.log(`| isolated, WER, bias adaptation (\`--adaptation bias\`) | ${adaptedIsolated.map(wer).join(' | ')} | ${percent(mean(adaptedIsolated.map((r) => r.wordErrorRate)))} |`);
   console.log(`| connected, WER, bias adaptation | ${adaptedConnected.map(wer).join(' | ')} | ${percent(mean(adaptedConnected.map((r) => r.wordErrorRate)))} |`);
-  console.log(`| isolated, accuracy, speaker adaptation (\`--adaptation speaker\`, three passes) | ${speakerIsolated.map((r) => percent(r.percentCorrect)).join(' | ')} | ${percent(mean(speakerIsolated.map((r) => r.percentCorrect)))} |`);
-  console.log(`| isolated, WER, speaker adaptation, three passes | ${speakerIsolated.map(wer).join(' | ')} | ${percent(mean(speakerIsolated.map((r) => r.wordErrorRate)))} |`);
-  console.log(`| connected, WER, speaker adaptation, three passes | ${speakerConnected.map(wer).join(' | ')} | ${percent(mean(speakerConnected.map((r) => r.wordErrorRate)))} |`);
-  console.log(`| connected, WER, speaker adaptation, live (learnt from the strings before) | ${speakerConnectedLive.map(wer).join(' | ')} | ${percent(mean(speakerConnectedLive.map((r) => r.wordErrorRate)))} |`);
+  console.log(`| isolated, accuracy, speaker adaptation (\`--adaptation speaker\`: fMLLR and MAP means) | ${speakerIsolated.map((r) => percent(r.percentCorrect)).join(' | ')} | ${percent(mean(speakerIsolated.map((r) => r.percentCorrect)))} |`);
+  console.log(`| isolated, WER, speaker adaptation | ${speakerIsolated.map(wer).join(' | ')} | ${percent(mean(speakerIsolated.map((r) => r.wordErrorRate)))} |`);
+  console.log(`| connected, WER, speaker adaptation | ${speakerConnected.map(wer).join(' | ')} | ${percent(mean(speakerConnected.map((r) => r.wordErrorRate)))} |`);
+  console.log(`| connected, WER, speaker adaptation, live (fMLLR learnt from the strings before) | ${speakerConnectedLive.map(wer).join(' | ')} | ${percent(mean(speakerConnectedLive.map((r) => r.wordErrorRate)))} |`);
   const right = confidences.filter((pair) => pair.correct);
   const wrong = confidences.filter((pair) => !pair.correct);
   const average = (pairs: ConfidencePair[]): string => (pairs.reduce((sum, pair) => sum + pair.confidence, 0) / Math.max(1, pairs.length)).toFixed(2);

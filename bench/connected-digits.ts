@@ -90,16 +90,20 @@ export async function scoreStrings(
   const overall = new RecognitionScorer();
   const bySpeaker = new Map<string, RecognitionScorer>();
   const confidences: ConfidencePair[] = [];
-  const speakers = new Map<string, SpeakerAdaptation>();
+  const speakers = new Map<string, { speaker: SpeakerAdaptation; recognizer: Recognizer }>();
   if (recognizer.adaptation === 'speaker') {
     for (const string of strings) {
       if (speakers.has(string.speaker)) continue;
       const own = strings.filter((other) => other.speaker === string.speaker);
-      speakers.set(string.speaker, protocol === 'live' ? recognizer.createSpeaker() : await learnTalker(recognizer, (speaker) => decodeStrings(recognizer, own, speaker)));
+      speakers.set(
+        string.speaker,
+        protocol === 'live' ? { speaker: recognizer.createSpeaker(), recognizer } : await learnTalker(recognizer, (speaker) => decodeStrings(recognizer, own, speaker)),
+      );
     }
   }
   for (const string of strings) {
-    const session = recognizer.createSession(speakers.get(string.speaker));
+    const talker = speakers.get(string.speaker);
+    const session = talker ? talker.recognizer.createSession(talker.speaker) : recognizer.createSession();
     const events = [...session.push(string.samples), ...session.finish()];
     const words = events.filter((event): event is FinalHypothesis => event.type === 'final').flatMap((final) => final.words);
     const hypothesis = words.map((word) => word.word);

@@ -11,6 +11,7 @@
  * utterance again with per-utterance CMN for its final (see RecognitionSession): right for
  * microphones and sockets.
  */
+import type { DiagonalGmm } from '../acoustic/diagonal-gmm.ts';
 import { BeamlineError, ERROR_CODES } from '../errors.ts';
 import { CmnStage } from '../features/cmn.ts';
 import { DeltaStage } from '../features/deltas.ts';
@@ -59,8 +60,11 @@ export class Recognizer {
   readonly adaptation: RecognizerAdaptation;
   readonly speakerAdaptation: SpeakerAdaptationOptions;
 
+  private readonly options: RecognizerOptions;
+
   constructor(model: SpeechModel, options: RecognizerOptions = {}) {
     this.model = model;
+    this.options = options;
     this.graph = compileDecodingGraph(model, options.grammar ?? wordLoopGrammar([...model.lexicon.keys()]), options.graph);
     this.streaming = options.streaming ?? false;
     this.frontEnd = this.streaming ? { ...model.frontEnd, cmn: { ...model.frontEnd.cmn, mode: 'live' } } : model.frontEnd;
@@ -104,6 +108,12 @@ export class Recognizer {
    */
   createSession(speaker?: SpeakerAdaptation): RecognitionSession {
     return new RecognitionSession(this, speaker);
+  }
+
+  /** The same recogniser over other Gaussians for the model's states (e.g. a talker's `adaptedGmms`). */
+  withGmms(gmms: readonly DiagonalGmm[]): Recognizer {
+    if (gmms.length !== this.model.gmms.length) throw new RangeError(`withGmms: ${gmms.length} GMMs for a model of ${this.model.gmms.length}`);
+    return new Recognizer({ ...this.model, gmms: [...gmms] }, this.options);
   }
 
   /** The adaptation state of one talker, to share between that talker's sessions. */

@@ -14,7 +14,7 @@
  * only as the speaker's frames outweigh the prior. The statistics are kept on the untransformed
  * features, so each estimate uses all the speech heard so far.
  */
-import type { DiagonalGmm } from '../acoustic/diagonal-gmm.ts';
+import { DiagonalGmm } from '../acoustic/diagonal-gmm.ts';
 import { applyFmllr, estimateFmllr, FmllrStatistics } from '../acoustic/fmllr.ts';
 import type { FrameBlock } from '../frames/frame-block.ts';
 import { spell, type UnitHmm } from '../graph/unit-hmm.ts';
@@ -34,6 +34,12 @@ export interface SpeakerAdaptationOptions {
   /** Equal runs of consecutive features, each transformed from itself alone (3: statics, Δ, ΔΔ). Default 1: a full transform. */
   readonly blocks?: number;
   /**
+   * MAP adaptation of the Gaussians' means (`adaptedGmms`): frames of the model's mean each
+   * adapted mean is shrunk with, μ' = (τ μ + Σ γ x') / (τ + Σ γ), x' the transformed frames.
+   * Default 5.
+   */
+  readonly meanPriorFrames?: number;
+  /**
    * Word frames (weighted by confidence) `learn` waits for before its first estimate. Default 0:
    * with the prior, estimating from the first word on measured best on FSDD's held-out speakers
    * (docs/BENCHMARKS.md). A talker far from the model, whose first words are mostly heard wrong,
@@ -43,7 +49,7 @@ export interface SpeakerAdaptationOptions {
   readonly minWordFrames?: number;
 }
 
-export const DEFAULT_SPEAKER_ADAPTATION: Required<SpeakerAdaptationOptions> = { priorFrames: 200, silenceWeight: 0.1, iterations: 5, blocks: 1, minWordFrames: 0 };
+export const DEFAULT_SPEAKER_ADAPTATION: Required<SpeakerAdaptationOptions> = { priorFrames: 200, silenceWeight: 0.1, iterations: 5, blocks: 1, meanPriorFrames: 5, minWordFrames: 0 };
 
 export class SpeakerAdaptation {
   readonly options: Required<SpeakerAdaptationOptions>;
@@ -59,6 +65,12 @@ export class SpeakerAdaptation {
   /** `learn` adds without re-estimating (a first pass over a talker's recordings). */
   private deferred = false;
   private readonly posteriors: Float64Array;
+  /**
+   * Per GMM, Σ γ x' (components × dim) and Σ γ (components) of the frames added, x' the frames
+   * as the transform of the moment mapped them: the statistics of `adaptedGmms`.
+   */
+  private meanSums: Float64Array[];
+  private meanCounts: Float64Array[];
   /** The model's units by name and their state numbering, for the forced alignments. */
   private readonly units: Map<string, UnitHmm>;
   private readonly stateBases: Map<UnitHmm, number>;
@@ -67,6 +79,8 @@ export class SpeakerAdaptation {
     this.model = model;
     this.options = validateSpeakerAdaptation(model, options);
     this.statistics = this.emptyStatistics();
+    this.meanSums = model.gmms.map((gmm) => new Float64Array(gmm.components * gmm.dim));
+    this.meanCounts = model.gmms.map((gmm) => new Float64Array(gmm.components));
     this.units = unitsByName(model);
     this.stateBases = unitStateBases(model.units);
     this.posteriors = new Float64Array(Math.max(...model.gmms.map((gmm) => gmm.components)));
@@ -143,6 +157,14 @@ export class SpeakerAdaptation {
       for (let k = 0; k < gmm.components; k++) sum += posteriors[k] = Math.exp(posteriors[k] - best);
       for (let k = 0; k < gmm.components; k++) posteriors[k] /= sum;
       statistics.addFrame(features.data, t * width, gmm, posteriors, weight);
+      const gmmIndex = graph.emissions[state];
+      const sums = this.meanSums[gmmIndex];
+      const counts = this.meanCounts[gmmIndex];
+      for (let k = 0; k < gmm.components; k++) {
+        const gamma = weight * posteriors[k];
+        counts[k] += gamma;
+        for (let d = 0; d < width; d++) sums[k * width + d] += gamma * mapped.data[t * width + d];
+      }
     }
     this.utterancesAdded++;
   }
@@ -154,6 +176,26 @@ export class SpeakerAdaptation {
   }
 
   /**
+   * The model's Gaussians with their means moved towards the talker's frames (MAP), from the
+   * frames added since the statistics were last cleared, as the transform then mapped them: for
+   * decoding the same talker's transformed features once more (offline; live sessions keep the
+   * model's Gaussians). A Gaussian no frame reached keeps its mean.
+   */
+  adaptedGmms(): DiagonalGmm[] {
+    const tau = this.options.meanPriorFrames;
+    return this.model.gmms.map((gmm, g) => {
+      const sums = this.meanSums[g];
+      const counts = this.meanCounts[g];
+      const dim = gmm.dim;
+      const means = Float64Array.from(gmm.means, (mean, n) => {
+        const count = counts[Math.floor(n / dim)];
+        return count > 0 ? (tau * mean + sums[n]) / (tau + count) : mean;
+      });
+      return new DiagonalGmm(dim, { weights: gmm.weights, means, variances: gmm.variances });
+    });
+  }
+
+  /**
    * The talker as adapted so far, fixed: it applies the current transform and learns nothing
    * more (to decode a talker's recordings again with all that was learnt from them).
    */
@@ -162,6 +204,8 @@ export class SpeakerAdaptation {
     fixed.current = this.current;
     fixed.utterancesAdded = this.utterancesAdded;
     fixed.wordFramesAdded = this.wordFramesAdded;
+    fixed.meanSums = this.meanSums;
+    fixed.meanCounts = this.meanCounts;
     fixed.fixed = true;
     return fixed;
   }
@@ -173,6 +217,7 @@ export class SpeakerAdaptation {
   clearStatistics(): void {
     if (this.fixed) return;
     this.statistics = this.emptyStatistics();
+    this.clearMeans();
     this.utterancesAdded = 0;
     this.wordFramesAdded = 0;
   }
@@ -180,9 +225,15 @@ export class SpeakerAdaptation {
   /** Forgets the speaker: a new talker starts from the identity. */
   reset(): void {
     this.statistics = this.emptyStatistics();
+    this.clearMeans();
     this.current = undefined;
     this.utterancesAdded = 0;
     this.wordFramesAdded = 0;
+  }
+
+  private clearMeans(): void {
+    this.meanSums = this.model.gmms.map((gmm) => new Float64Array(gmm.components * gmm.dim));
+    this.meanCounts = this.model.gmms.map((gmm) => new Float64Array(gmm.components));
   }
 
   /** The prior alone: built once per model and prior (about 30 ms for the digits model), then copied. */
@@ -210,6 +261,7 @@ export function validateSpeakerAdaptation(model: SpeechModel, options: SpeakerAd
   const dim = model.gmms[0].dim;
   if (!(priorFrames >= 0)) throw new RangeError(`speaker adaptation: priorFrames must be ≥ 0; got ${priorFrames}`);
   if (!(silenceWeight >= 0 && silenceWeight <= 1)) throw new RangeError(`speaker adaptation: silenceWeight must be in [0, 1]; got ${silenceWeight}`);
+  if (!(settings.meanPriorFrames > 0)) throw new RangeError(`speaker adaptation: meanPriorFrames must be > 0; got ${settings.meanPriorFrames}`);
   if (!(minWordFrames >= 0)) throw new RangeError(`speaker adaptation: minWordFrames must be ≥ 0; got ${minWordFrames}`);
   if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError(`speaker adaptation: iterations must be a positive integer; got ${iterations}`);
   if (!Number.isInteger(blocks) || blocks < 1 || dim % blocks !== 0) throw new RangeError(`speaker adaptation: blocks must divide the ${dim} features; got ${blocks}`);

@@ -206,9 +206,38 @@ describe('SpeakerAdaptation', () => {
     expect(speaker.utterances).toBe(0);
   });
 
+  it('adaptedGmms moves each mean towards its frames by MAP: (τ μ + Σ x) / (τ + n), silence at its weight', () => {
+    const m = model();
+    const frames = [
+      ...Array.from({ length: 4 }, () => [-6, -6, -2]),
+      ...Array.from({ length: 6 }, () => [0.5, 0, 0]),
+      ...Array.from({ length: 6 }, () => [4, 4.5, 1]),
+      ...Array.from({ length: 4 }, () => [-6, -6, -2]),
+    ];
+    const features: FrameBlock = { data: Float32Array.from(frames.flat()), count: frames.length, width: 3, firstFrame: 0 };
+    const speaker = new SpeakerAdaptation(m, { meanPriorFrames: 5 }).deferEstimates();
+    speaker.learn(features, [{ word: 'up', startFrame: 4, endFrame: 15, start: 0.04, end: 0.16, confidence: 1 }]);
+    const adapted = speaker.snapshot().adaptedGmms();
+    // The alignment is unambiguous: six frames to each state of "up", eight to silence at weight 0.1.
+    [3 / 11, 0, 0].forEach((value, d) => expect(adapted[0].means[d]).toBeCloseTo(value, 9));
+    [4, (5 * 4 + 6 * 4.5) / 11, 1].forEach((value, d) => expect(adapted[1].means[d]).toBeCloseTo(value, 9));
+    [-6, -6, -2].forEach((value, d) => expect(adapted[4].means[d]).toBeCloseTo(value, 9));
+    // "down" heard nothing: its means stay; variances and weights are the model's.
+    expect([...adapted[2].means]).toEqual([...m.gmms[2].means]);
+    expect([...adapted[1].variances]).toEqual([...m.gmms[1].variances]);
+    // A new pass starts the statistics afresh.
+    speaker.clearStatistics();
+    expect([...speaker.adaptedGmms()[0].means]).toEqual([...m.gmms[0].means]);
+    // The recogniser over them decodes with them.
+    const adaptedRecognizer = new Recognizer(m).withGmms(adapted);
+    expect(adaptedRecognizer.model.gmms[0].means[0]).toBeCloseTo(3 / 11, 9);
+    expect(adaptedRecognizer.decodeUtterance(features)?.text).toBe('up');
+  });
+
   it('rejects bad settings with a clear error, through the recogniser too', () => {
     expect(() => new SpeakerAdaptation(model(), { priorFrames: -1 })).toThrow(/priorFrames must be ≥ 0/);
     expect(() => new SpeakerAdaptation(model(), { silenceWeight: 2 })).toThrow(/silenceWeight must be in \[0, 1\]/);
+    expect(() => new SpeakerAdaptation(model(), { meanPriorFrames: 0 })).toThrow(/meanPriorFrames must be > 0/);
     expect(() => new Recognizer(model(), { adaptation: 'speaker', speakerAdaptation: { iterations: 0 } })).toThrow(
       expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(/iterations must be a positive integer/) }),
     );
