@@ -66,8 +66,9 @@ export class SpeakerAdaptation {
   private deferred = false;
   private readonly posteriors: Float64Array;
   /**
-   * Per GMM, Σ γ x' (components × dim) and Σ γ (components) of the frames added, x' the frames
-   * as the transform of the moment mapped them: the statistics of `adaptedGmms`.
+   * Per GMM, Σ γ x (components × dim) and Σ γ (components) of the frames added, x before the
+   * transform: the statistics of `adaptedGmms`, which maps them through the transform of its
+   * moment (the map is affine, so Σ γ (A x + b) = A Σ γ x + b Σ γ).
    */
   private meanSums: Float64Array[];
   private meanCounts: Float64Array[];
@@ -163,7 +164,7 @@ export class SpeakerAdaptation {
       for (let k = 0; k < gmm.components; k++) {
         const gamma = weight * posteriors[k];
         counts[k] += gamma;
-        for (let d = 0; d < width; d++) sums[k * width + d] += gamma * mapped.data[t * width + d];
+        for (let d = 0; d < width; d++) sums[k * width + d] += gamma * features.data[t * width + d];
       }
     }
     this.utterancesAdded++;
@@ -177,16 +178,17 @@ export class SpeakerAdaptation {
 
   /**
    * The model's Gaussians with their means moved towards the talker's frames (MAP), from the
-   * frames added since the statistics were last cleared, as the transform then mapped them: for
-   * decoding the same talker's transformed features once more (offline; live sessions keep the
-   * model's Gaussians). A Gaussian no frame reached keeps its mean.
+   * frames added since the statistics were last cleared, as the current transform maps them: the
+   * Gaussians to score the talker's transformed features with. A Gaussian no frame reached
+   * keeps its mean.
    */
   adaptedGmms(): DiagonalGmm[] {
     const tau = this.options.meanPriorFrames;
+    const transform = this.current;
     return this.model.gmms.map((gmm, g) => {
-      const sums = this.meanSums[g];
-      const counts = this.meanCounts[g];
       const dim = gmm.dim;
+      const sums = transform === undefined ? this.meanSums[g] : mapSums(this.meanSums[g], this.meanCounts[g], transform, dim);
+      const counts = this.meanCounts[g];
       const means = Float64Array.from(gmm.means, (mean, n) => {
         const count = counts[Math.floor(n / dim)];
         return count > 0 ? (tau * mean + sums[n]) / (tau + count) : mean;
@@ -250,6 +252,20 @@ export class SpeakerAdaptation {
     }
     return prior.clone();
   }
+}
+
+/** Σ γ (A x + b) per component from Σ γ x and Σ γ, W = [A b] row-major dim × (dim + 1). */
+function mapSums(sums: Float64Array, counts: Float64Array, transform: Float64Array, dim: number): Float64Array {
+  const mapped = new Float64Array(sums.length);
+  for (let k = 0; k < counts.length; k++) {
+    for (let i = 0; i < dim; i++) {
+      const row = i * (dim + 1);
+      let value = transform[row + dim] * counts[k];
+      for (let j = 0; j < dim; j++) value += transform[row + j] * sums[k * dim + j];
+      mapped[k * dim + i] = value;
+    }
+  }
+  return mapped;
 }
 
 const priorStatistics = new WeakMap<readonly DiagonalGmm[], Map<number, FmllrStatistics>>();

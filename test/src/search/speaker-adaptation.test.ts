@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DiagonalGmm } from '../../../src/acoustic/diagonal-gmm.ts';
+import { applyFmllr, identityTransform } from '../../../src/acoustic/fmllr.ts';
 import { frontEndConfig } from '../../../src/features/front-end.ts';
 import type { FrameBlock } from '../../../src/frames/frame-block.ts';
 import { leftToRightHmm } from '../../../src/graph/unit-hmm.ts';
@@ -232,6 +233,40 @@ describe('SpeakerAdaptation', () => {
     const adaptedRecognizer = new Recognizer(m).withGmms(adapted);
     expect(adaptedRecognizer.model.gmms[0].means[0]).toBeCloseTo(3 / 11, 9);
     expect(adaptedRecognizer.decodeUtterance(features)?.text).toBe('up');
+  });
+
+  it('adaptedGmms maps the frames through the transform of its moment: the MAP means of the transformed frames', () => {
+    const m = model();
+    const frames = [
+      ...Array.from({ length: 4 }, (_, i) => [-6 + 0.1 * i, -6, -2]),
+      ...Array.from({ length: 6 }, (_, i) => [0.5 + 0.2 * i, 0.3 * i, 0.1]),
+      ...Array.from({ length: 6 }, (_, i) => [4 - 0.1 * i, 4.5, 1 + 0.05 * i]),
+      ...Array.from({ length: 4 }, () => [-6, -5.5, -2]),
+    ];
+    const features: FrameBlock = { data: Float32Array.from(frames.flat()), count: frames.length, width: 3, firstFrame: 0 };
+    const words: HypothesisWord[] = [{ word: 'up', startFrame: 4, endFrame: 15, start: 0.04, end: 0.16, confidence: 1 }];
+    // Frames added with no transform yet, then one estimated: the means follow the new transform.
+    const speaker = new SpeakerAdaptation(m, { priorFrames: 2, meanPriorFrames: 5 }).deferEstimates();
+    speaker.learn(features, words);
+    speaker.estimate();
+    const transform = speaker.transform!;
+    // The oracle adds the frames already mapped, with no transform of its own.
+    const oracle = new SpeakerAdaptation(m, { priorFrames: 2, meanPriorFrames: 5 }).deferEstimates();
+    oracle.learn(applyFmllr(features, transform), words);
+    const adapted = speaker.adaptedGmms();
+    const expected = oracle.adaptedGmms();
+    const untransformed = speaker.snapshot();
+    let largestShift = 0;
+    for (let g = 0; g < adapted.length; g++) {
+      for (let n = 0; n < adapted[g].means.length; n++) {
+        expect(adapted[g].means[n]).toBeCloseTo(expected[g].means[n], 5);
+        largestShift = Math.max(largestShift, Math.abs(adapted[g].means[n] - m.gmms[g].means[n]));
+      }
+    }
+    // The transform is far from the identity, so the test tells the two apart.
+    expect(transform.some((value, n) => Math.abs(value - identityTransform(3)[n]) > 0.05)).toBe(true);
+    expect(largestShift).toBeGreaterThan(0.1);
+    expect(untransformed.transform).toBe(transform);
   });
 
   it('rejects bad settings with a clear error, through the recogniser too', () => {
