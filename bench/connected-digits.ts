@@ -5,7 +5,6 @@
  */
 import { RecognitionScorer, SeededRandom, alignWords, type FinalHypothesis, type RecognitionReport, type Recognizer, type SpeakerAdaptation } from '../src/index.ts';
 import { fileSamples, type CorpusEntry } from '../streams/corpus.ts';
-import { learnTalker } from '../cli/eval-command.ts';
 
 export interface DigitString {
   readonly samples: Float32Array;
@@ -97,7 +96,7 @@ export async function scoreStrings(
       const own = strings.filter((other) => other.speaker === string.speaker);
       speakers.set(
         string.speaker,
-        protocol === 'live' ? { speaker: recognizer.createSpeaker(), recognizer } : await learnTalker(recognizer, (speaker) => decodeStrings(recognizer, own, speaker)),
+        protocol === 'live' ? { speaker: recognizer.createSpeaker(), recognizer } : await recognizer.learnTalker((speaker) => decodeStrings(recognizer, own, speaker)),
       );
     }
   }

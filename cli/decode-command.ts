@@ -52,6 +52,7 @@ export interface DecodeCommandOptions {
   nbest?: number;
   endpoint: boolean;
   adaptation?: RecognizerAdaptation;
+  learnFirst?: boolean;
 }
 
 const number = (name: string) => (value: string): number => {
@@ -174,16 +175,35 @@ export function decodeCommand(): Command {
     .addOption(
       new Option(
         '--adaptation <kind>',
-        "speaker: the files are one talker's, adapted to as they are decoded (fMLLR learnt from each utterance's words, applied to the next); bias: decode each utterance again after removing the cepstral bias its first hypothesis explains",
+        "speaker: the files are one talker's, adapted to as they are decoded (fMLLR learnt from each utterance's words, applied to the next; with --learn-first, learnt from all of them first); bias: decode each utterance again after removing the cepstral bias its first hypothesis explains",
       )
         .choices(RECOGNIZER_ADAPTATIONS)
         .default('none'),
+    )
+    .option(
+      '--learn-first',
+      "with --adaptation speaker: learn the talker from all the files before decoding them for the output, as `beamline eval` does (two passes learn the transform, a third the Gaussians' means); about four times the work, and nothing is printed until the learning is done",
     )
     .action(async (files: string[], options: DecodeCommandOptions) => {
       const recognizer = await recognizerFromOptions(options);
       const live = process.stdout.isTTY === true && options.format === 'text';
       // One talker across the files: what the first files teach helps the next.
-      const speaker = recognizer.adaptation === 'speaker' ? recognizer.createSpeaker() : undefined;
+      let speaker = recognizer.adaptation === 'speaker' ? recognizer.createSpeaker() : undefined;
+      let decoding = recognizer;
+      if (options.learnFirst) {
+        if (speaker === undefined) throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, '--learn-first needs --adaptation speaker');
+        if (options.realtime) throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, '--learn-first decodes the files before printing; it cannot play them at real time (--realtime)');
+        ({ speaker, recognizer: decoding } = await recognizer.learnTalker(async (learning) => {
+          for (const file of files) {
+            try {
+              await decodeFile(recognizer, file, { speaker: learning });
+            } catch (error) {
+              // A file that cannot be decoded teaches nothing; the pass that prints reports it.
+              if (!isBeamlineError(error)) throw error;
+            }
+          }
+        }));
+      }
       let failures = 0;
       let firstFailure: ErrorCode | undefined;
       for (const file of files) {
@@ -200,7 +220,7 @@ export function decodeCommand(): Command {
           }
         };
         try {
-          const finals = await decodeFile(recognizer, file, {
+          const finals = await decodeFile(decoding, file, {
             ...(options.realtime ? { realtime: true } : {}),
             ...(options.partials || options.realtime ? { onPartial } : {}),
             ...(speaker ? { speaker } : {}),

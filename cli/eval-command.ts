@@ -8,7 +8,7 @@
 import { stat } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
-import { BeamlineError, ERROR_CODES, RECOGNIZER_ADAPTATIONS, Recognizer, RecognitionScorer, formatReport, type RecognitionReport, type SpeakerAdaptation, type SpeechModel } from '../src/index.ts';
+import { BeamlineError, ERROR_CODES, RECOGNIZER_ADAPTATIONS, Recognizer, SPEAKER_LEARNING_PASSES, RecognitionScorer, formatReport, type RecognitionReport, type SpeakerAdaptation, type SpeechModel } from '../src/index.ts';
 import { fileFeatures, fileSamples, fsddCorpus, transcriptsCorpus, type CorpusEntry } from '../streams/corpus.ts';
 import { decodeFile, finalsText, recognizerFromOptions, type DecodeCommandOptions } from './decode-command.ts';
 import { fsddDirOrExplain, indexRange, list, positiveInteger } from './options.ts';
@@ -76,7 +76,7 @@ export async function evaluate(
   try {
     if (adaptsToSpeakers) {
       for (const talker of groupBySpeaker(entries)) {
-        const learnt = await learnTalker(recognizer, async (speaker) => {
+        const learnt = await recognizer.learnTalker(async (speaker) => {
           for (const entry of talker) await decode(entry, speaker);
         });
         for (const entry of talker) score(entry, await decode(entry, learnt.speaker, learnt.recognizer));
@@ -88,36 +88,6 @@ export async function evaluate(
     bar?.stop();
   }
   return { report: overall.report(), speakers: Object.fromEntries([...bySpeaker].map(([name, scorer]) => [name, scorer.report()])) };
-}
-
-/**
- * Passes over a speaker's files that learn their fMLLR transform (one more then gathers the
- * statistics of the means, and a last is scored). On
- * FSDD's held-out speakers (training split, docs/BENCHMARKS.md) the second took the isolated WER
- * from 6.6% to 6.0%, a third changed nothing.
- */
-export const SPEAKER_LEARNING_PASSES = 2;
-
-/**
- * One talker learnt offline: `decodeAll` decodes all of their recordings with the sessions
- * adapting the speaker it is given. After each of the learning passes the transform is estimated
- * from all of them; a last pass through the final transform gathers the statistics of the
- * Gaussians' means. Returns the talker, fixed, and the recogniser with the talker's adapted
- * means, for the pass that is scored.
- */
-export async function learnTalker(
-  recognizer: Recognizer,
-  decodeAll: (speaker: SpeakerAdaptation) => Promise<void> | void,
-): Promise<{ speaker: SpeakerAdaptation; recognizer: Recognizer }> {
-  const speaker = recognizer.createSpeaker().deferEstimates();
-  for (let pass = 0; pass < SPEAKER_LEARNING_PASSES; pass++) {
-    speaker.clearStatistics();
-    await decodeAll(speaker);
-    speaker.estimate();
-  }
-  speaker.clearStatistics();
-  await decodeAll(speaker);
-  return { speaker: speaker.snapshot(), recognizer: recognizer.withGmms(speaker.adaptedGmms()) };
 }
 
 /** Entries by speaker, in order of first appearance (entries without a speaker together). */

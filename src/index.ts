@@ -144,6 +144,6 @@ export {
   type PartialHypothesis,
 } from './search/online-decoder.ts';
 export { exhaustiveViterbi, type ReferenceResult, type ReferenceWord } from './search/exhaustive-viterbi.ts';
-export { RECOGNIZER_ADAPTATIONS, RecognitionSession, Recognizer, type RecognizerAdaptation, type RecognizerOptions } from './search/recognizer.ts';
+export { RECOGNIZER_ADAPTATIONS, RecognitionSession, Recognizer, SPEAKER_LEARNING_PASSES, type RecognizerAdaptation, type RecognizerOptions } from './search/recognizer.ts';
 export { DEFAULT_BIAS_PRIOR_FRAMES, biasOffset, estimateCepstralBias, subtractBias, type CepstralBiasOptions } from './search/cepstral-bias.ts';
 export { DEFAULT_SPEAKER_ADAPTATION, SpeakerAdaptation, type SpeakerAdaptationOptions, validateSpeakerAdaptation } from './search/speaker-adaptation.ts';

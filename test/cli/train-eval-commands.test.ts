@@ -6,6 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { beamline } from './run-cli.ts';
 import { defaultFsddDir } from '../../cli/options.ts';
 import { parseModel } from '../../src/io/model-format.ts';
+import { RecognitionScorer, type RecognitionReport } from '../../src/eval/word-alignment.ts';
+import { fsddCorpus } from '../../streams/corpus.ts';
 
 const fsdd = defaultFsddDir();
 const missing = !existsSync(fsdd);
@@ -67,6 +69,25 @@ describe.skipIf(missing)('beamline train and eval on FSDD', () => {
     const adaptedResult = JSON.parse(adapted.stdout) as typeof result;
     expect(adaptedResult.report.referenceWords).toBe(50);
     expect(adaptedResult.report.percentCorrect).toBeGreaterThan(80);
+  }, 120_000);
+
+  it('decodes one talker\'s files learning them first (--learn-first): what `eval --adaptation speaker` scores', async () => {
+    // Another speaker than the model's: far from it, adaptation changes many words.
+    const entries = await fsddCorpus(fsdd, { indices: [0, 4], speakers: ['jackson'] });
+    expect(entries).toHaveLength(50);
+    const { code, stdout } = await beamline('decode', '--model', model, '--adaptation', 'speaker', '--learn-first', '--format', 'jsonl', ...entries.map((entry) => entry.path));
+    expect(code).toBe(0);
+    const decoded = stdout.trim().split('\n').map((line) => JSON.parse(line) as { file: string; text: string });
+    // One line per file, in the order given.
+    expect(decoded.map((line) => line.file)).toEqual(entries.map((entry) => entry.path));
+    const scorer = new RecognitionScorer();
+    decoded.forEach((line, i) => scorer.add(entries[i].words, line.text.split(' ').filter(Boolean)));
+    const evaluated = await beamline('eval', fsdd, '--model', model, '--speakers', 'jackson', '--indices', '0-4', '--format', 'json', '--adaptation', 'speaker');
+    const { report } = JSON.parse(evaluated.stdout) as { report: RecognitionReport };
+    expect(scorer.report().confusion).toEqual(report.confusion);
+    const refused = await beamline('decode', '--model', model, '--learn-first', entries[0].path);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^beamline: CONFIG_INVALID: --learn-first needs --adaptation speaker/);
   }, 120_000);
 
   it('reports a missing model and a missing data folder with coded errors', async () => {
