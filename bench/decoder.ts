@@ -1,11 +1,11 @@
 /**
  * The decoder's figures with the shipped model: whole-pipeline speed on one core split by stage
  * (file → samples → features → scores + search), active tokens per frame, accuracy against
- * the unpruned search at several beams, streaming against batch, and memory over an hour of
- * continuous speech.
+ * the unpruned search at several beams, streaming against batch, what speaker adaptation costs
+ * per utterance, and memory over an hour of continuous speech.
  *
  *   taskset -c 1 npx tsx --expose-gc bench/decoder.ts [--fsdd DIR] [--model M] [--hour-minutes 60]
- *     [--sections speed,beam,streaming,hour]   (all four by default)
+ *     [--sections speed,beam,streaming,adaptation,hour]   (all five by default)
  */
 import { readFile as readFileCallback } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -43,7 +43,7 @@ const { values } = parseArgs({
     fsdd: { type: 'string' },
     model: { type: 'string' },
     'hour-minutes': { type: 'string', default: '60' },
-    sections: { type: 'string', default: 'speed,beam,streaming,hour' },
+    sections: { type: 'string', default: 'speed,beam,streaming,adaptation,hour' },
   },
 });
 const fsdd = fsddDirOrExplain(values.fsdd);
@@ -247,6 +247,55 @@ console.log('| --- | --- | --- |');
 console.log(`| batch | ${batch.report.wordErrorRate.toFixed(2)} | ${batch.report.percentCorrect.toFixed(1)} |`);
 console.log(`| streaming | ${streamed.report.wordErrorRate.toFixed(2)} | ${streamed.report.percentCorrect.toFixed(1)} |`);
 
+}
+
+// --- What speaker adaptation costs --------------------------------------------------------------
+if (sections.has('adaptation')) {
+  // Each speaker's test files as one talker, as a live session learns them: after each utterance
+  // its words are aligned and added to the statistics, then the transform is estimated again.
+  const recognizer = new Recognizer(model, { decoder: { partials: false } });
+  const utterances = await Promise.all(
+    entries.map(async (entry) => {
+      const frontEnd = recognizer.createFrontEnd();
+      const samples = await readSamples(entry.path);
+      return { speaker: entry.speaker ?? '', features: concatBlocks([frontEnd.push(samples), frontEnd.finish()], frontEnd.width) };
+    }),
+  );
+  const measure = (): { decodeMs: number; addMs: number; estimateMs: number } => {
+    const talkers = new Map<string, ReturnType<Recognizer['createSpeaker']>>();
+    let decodeMs = 0;
+    let addMs = 0;
+    let estimateMs = 0;
+    for (const { speaker, features } of utterances) {
+      if (!talkers.has(speaker)) talkers.set(speaker, recognizer.createSpeaker().deferEstimates());
+      const talker = talkers.get(speaker)!;
+      let started = performance.now();
+      const final = recognizer.decodeUtterance(talker.apply(features));
+      decodeMs += performance.now() - started;
+      started = performance.now();
+      talker.add(features, final?.words ?? []);
+      addMs += performance.now() - started;
+      started = performance.now();
+      talker.estimate();
+      estimateMs += performance.now() - started;
+    }
+    return { decodeMs, addMs, estimateMs };
+  };
+  measure(); // warm-up: JIT
+  const runs = [measure(), measure(), measure()];
+  const fastest = (key: 'decodeMs' | 'addMs' | 'estimateMs'): number => Math.min(...runs.map((run) => run[key])) / utterances.length;
+  const frames = utterances.reduce((sum, u) => sum + u.features.count, 0) / utterances.length;
+  const perUtterance = fastest('addMs') + fastest('estimateMs');
+  console.log(`
+Speaker adaptation as a live session learns (\`--adaptation speaker\`): each speaker's ${utterances.length / new Set(utterances.map((u) => u.speaker)).size} test files in turn, ${frames.toFixed(0)} frames an utterance on average, fastest of 3 runs:
+`);
+  console.log('| per utterance | ms |');
+  console.log('| --- | --- |');
+  console.log(`| decode (scoring + search, through the transform) | ${fastest('decodeMs').toFixed(2)} |`);
+  console.log(`| align the words and add the statistics | ${fastest('addMs').toFixed(2)} |`);
+  console.log(`| estimate the transform (5 sweeps from the last one) | ${fastest('estimateMs').toFixed(2)} |`);
+  console.log(`
+A server adapting 200 streams that each end an utterance every 3 s spends ${((200 / 3) * perUtterance / 1000).toFixed(2)} of a core on learning.`);
 }
 
 // --- An hour of continuous speech -----------------------------------------------------------------

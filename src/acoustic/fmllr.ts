@@ -22,7 +22,7 @@
  * data, for which the identity is the best transform: the estimate starts at the identity and
  * moves away only as far as the speaker's frames outweigh τ.
  */
-import { CholeskyDecomposition, LuDecomposition, Matrix } from 'ml-matrix';
+import { LuDecomposition, Matrix } from 'ml-matrix';
 import type { FrameBlock } from '../frames/frame-block.ts';
 import type { DiagonalGmm } from './diagonal-gmm.ts';
 
@@ -33,13 +33,16 @@ export class FmllrStatistics {
   frames = 0;
   /** k_i, row-major d × (d+1). */
   readonly linear: Float64Array;
-  /** G_i, d matrices (d+1) × (d+1); only the upper triangle is accumulated (G_i is symmetric). */
+  /**
+   * G_i, d symmetric matrices (d+1) × (d+1), each packed as its upper triangle row by row
+   * (`packedIndex`): a frame adds to each one contiguous run.
+   */
   readonly quadratic: Float64Array;
   /** Σ_m γ_m / σ²_mi of the frame being added (reused). */
   private readonly precision: Float64Array;
   /** Σ_m γ_m μ_mi / σ²_mi of the frame being added (reused). */
   private readonly meanPrecision: Float64Array;
-  /** ξ ξᵀ of the frame being added, upper triangle (reused). */
+  /** ξ ξᵀ of the frame being added, packed as G_i is (reused). */
   private readonly outer: Float64Array;
 
   constructor(dim: number) {
@@ -47,10 +50,10 @@ export class FmllrStatistics {
     this.dim = dim;
     const extended = dim + 1;
     this.linear = new Float64Array(dim * extended);
-    this.quadratic = new Float64Array(dim * extended * extended);
+    this.quadratic = new Float64Array(dim * packedSize(extended));
     this.precision = new Float64Array(dim);
     this.meanPrecision = new Float64Array(dim);
-    this.outer = new Float64Array(extended * extended);
+    this.outer = new Float64Array(packedSize(extended));
   }
 
   /**
@@ -79,17 +82,17 @@ export class FmllrStatistics {
       for (let j = 0; j < dim; j++) linear[base + j] += meanPrecision[i] * x[offset + j];
       linear[base + dim] += meanPrecision[i];
     }
+    let n = 0;
     for (let a = 0; a < extended; a++) {
       const xa = a < dim ? x[offset + a] : 1;
-      for (let b = a; b < extended; b++) outer[a * extended + b] = xa * (b < dim ? x[offset + b] : 1);
+      for (let b = a; b < extended; b++) outer[n++] = xa * (b < dim ? x[offset + b] : 1);
     }
-    const block = extended * extended;
+    const block = outer.length;
     for (let i = 0; i < dim; i++) {
       const p = precision[i];
+      if (p === 0) continue;
       const base = i * block;
-      for (let a = 0; a < extended; a++) {
-        for (let b = a; b < extended; b++) quadratic[base + a * extended + b] += p * outer[a * extended + b];
-      }
+      for (let m = 0; m < block; m++) quadratic[base + m] += p * outer[m];
     }
     this.frames += weight;
   }
@@ -104,7 +107,7 @@ export class FmllrStatistics {
     if (!(frames > 0) || gmms.length === 0) return;
     const { dim, linear, quadratic } = this;
     const extended = dim + 1;
-    const block = extended * extended;
+    const block = packedSize(extended);
     for (const gmm of gmms) {
       if (gmm.dim !== dim) throw new RangeError(`FmllrStatistics: a GMM of dimension ${gmm.dim} for statistics of dimension ${dim}`);
       for (let k = 0; k < gmm.components; k++) {
@@ -119,11 +122,12 @@ export class FmllrStatistics {
           const base = i * block;
           for (let a = 0; a < dim; a++) {
             const meanA = gmm.means[row + a];
-            quadratic[base + a * extended + a] += scaled * gmm.variances[row + a];
-            for (let b = a; b < dim; b++) quadratic[base + a * extended + b] += scaled * meanA * gmm.means[row + b];
-            quadratic[base + a * extended + dim] += scaled * meanA;
+            const rowA = base + packedIndex(extended, a, a);
+            quadratic[rowA] += scaled * gmm.variances[row + a];
+            for (let b = a; b < dim; b++) quadratic[rowA + b - a] += scaled * meanA * gmm.means[row + b];
+            quadratic[rowA + dim - a] += scaled * meanA;
           }
-          quadratic[base + dim * extended + dim] += scaled;
+          quadratic[base + packedIndex(extended, dim, dim)] += scaled;
         }
       }
     }
@@ -142,17 +146,27 @@ export class FmllrStatistics {
   /** G_i as a full symmetric matrix. */
   quadraticOf(i: number): Matrix {
     const extended = this.dim + 1;
-    const base = i * extended * extended;
+    const base = i * packedSize(extended);
     const g = new Matrix(extended, extended);
     for (let a = 0; a < extended; a++) {
       for (let b = a; b < extended; b++) {
-        const value = this.quadratic[base + a * extended + b];
+        const value = this.quadratic[base + packedIndex(extended, a, b)];
         g.set(a, b, value);
         g.set(b, a, value);
       }
     }
     return g;
   }
+}
+
+/** Values in the packed upper triangle of a symmetric n × n matrix. */
+function packedSize(n: number): number {
+  return (n * (n + 1)) / 2;
+}
+
+/** Where (a, b), a ≤ b, of a symmetric n × n matrix sits in its packed upper triangle. */
+function packedIndex(n: number, a: number, b: number): number {
+  return a * n - (a * (a - 1)) / 2 + (b - a);
 }
 
 /** The identity transform [I 0] for `dim` features, row-major d × (d+1). */
@@ -169,12 +183,12 @@ export function fmllrObjective(stats: FmllrStatistics, transform: Float64Array):
   const logDet = Math.log(Math.abs(new LuDecomposition(linearPart(transform, dim)).determinant));
   let q = stats.frames * logDet;
   for (let i = 0; i < dim; i++) {
-    const base = i * extended * extended;
+    const base = i * packedSize(extended);
     for (let a = 0; a < extended; a++) {
       const wa = transform[i * extended + a];
       q += wa * stats.linear[i * extended + a];
       for (let b = 0; b < extended; b++) {
-        const g = stats.quadratic[base + (a <= b ? a * extended + b : b * extended + a)];
+        const g = stats.quadratic[base + (a <= b ? packedIndex(extended, a, b) : packedIndex(extended, b, a))];
         q -= 0.5 * wa * g * transform[i * extended + b];
       }
     }
@@ -210,27 +224,34 @@ export function estimateFmllr(stats: FmllrStatistics, options: FmllrEstimateOpti
     const first = Math.floor(i / blockSize) * blockSize;
     return Int32Array.from([...Array.from({ length: blockSize }, (_, j) => first + j), dim]);
   });
-  // Over each row's support: G_i⁻¹ (row-major) and k_i G_i⁻¹, which do not change between sweeps.
-  const inverses: (Float64Array | undefined)[] = [];
+  // Over each row's support: G_i's Cholesky factor and k_i G_i⁻¹, which do not change between
+  // sweeps (products with G_i⁻¹ are two triangular solves, as cheap as with the inverse itself).
+  const factors: (Float64Array | undefined)[] = [];
   const linearTimesInverse: Float64Array[] = [];
+  const blockOfG = new Float64Array((blockSize + 1) * (blockSize + 1));
   for (let i = 0; i < dim; i++) {
     const support = supports[i];
     const size = support.length;
-    const full = stats.quadraticOf(i);
-    const cholesky = new CholeskyDecomposition(blocks === 1 ? full : full.selection(Array.from(support), Array.from(support)));
+    // G_i over the support, from its upper triangle as the statistics keep it.
+    const base = i * packedSize(extended);
+    for (let a = 0; a < size; a++) {
+      for (let b = a; b < size; b++) {
+        const value = stats.quadratic[base + packedIndex(extended, support[a], support[b])];
+        blockOfG[a * size + b] = value;
+        blockOfG[b * size + a] = value;
+      }
+    }
+    const lower = choleskyLower(blockOfG, size);
     // A frame-starved dimension leaves G_i singular: that row stays as it is.
-    if (!cholesky.isPositiveDefinite()) {
-      inverses.push(undefined);
+    if (lower === undefined) {
+      factors.push(undefined);
       linearTimesInverse.push(new Float64Array(0));
       continue;
     }
-    const inverse = inverseFromCholesky(Float64Array.from(cholesky.lowerTriangularMatrix.to1DArray()), size);
-    inverses.push(inverse);
+    factors.push(lower);
     const kG = new Float64Array(size);
-    for (let a = 0; a < size; a++) {
-      const k = stats.linear[i * extended + support[a]];
-      for (let b = 0; b < size; b++) kG[b] += k * inverse[a * size + b];
-    }
+    for (let a = 0; a < size; a++) kG[a] = stats.linear[i * extended + support[a]];
+    solveWithCholesky(lower, size, kG);
     linearTimesInverse.push(kG);
   }
   const cofactor = new Float64Array(extended);
@@ -243,8 +264,8 @@ export function estimateFmllr(stats: FmllrStatistics, options: FmllrEstimateOpti
   const aInverse = Float64Array.from(lu.solve(Matrix.eye(dim)).to1DArray());
   for (let sweep = 0; sweep < iterations; sweep++) {
     for (let i = 0; i < dim; i++) {
-      const inverse = inverses[i];
-      if (inverse === undefined) continue;
+      const lower = factors[i];
+      if (lower === undefined) continue;
       const support = supports[i];
       const size = support.length;
       // The cofactor row of A over the support, up to the factor det A: column i of A⁻¹ (0 for the offset).
@@ -252,12 +273,8 @@ export function estimateFmllr(stats: FmllrStatistics, options: FmllrEstimateOpti
       const kG = linearTimesInverse[i];
       let pGp = 0;
       let pGk = 0;
-      cofactorTimesInverse.fill(0);
-      for (let a = 0; a < size; a++) {
-        const p = cofactor[a];
-        if (p === 0) continue;
-        for (let b = 0; b < size; b++) cofactorTimesInverse[b] += p * inverse[a * size + b];
-      }
+      cofactorTimesInverse.set(cofactor.subarray(0, size));
+      solveWithCholesky(lower, size, cofactorTimesInverse);
       for (let b = 0; b < size; b++) {
         pGp += cofactorTimesInverse[b] * cofactor[b];
         pGk += kG[b] * cofactor[b];
@@ -293,30 +310,44 @@ export function estimateFmllr(stats: FmllrStatistics, options: FmllrEstimateOpti
 }
 
 /**
- * (L Lᵀ)⁻¹ from the Cholesky factor L (row-major n × n) by two triangular solves against the
- * identity, on flat arrays: ml-matrix's general solve costs ten times as much at n = 40.
+ * The lower Cholesky factor L of a symmetric n × n matrix (row-major), M = L Lᵀ; undefined when
+ * M is not positive definite, or so nearly singular that a pivot is rounding error (a feature
+ * that never varied makes G_i singular, and rounding leaves a pivot of 1e-16 of its diagonal, not
+ * 0). On flat arrays: ml-matrix's CholeskyDecomposition, with the copies in and out, took three
+ * quarters of an estimate's setup at n = 40.
  */
-function inverseFromCholesky(lower: Float64Array, n: number): Float64Array {
-  // Y = L⁻¹, lower triangular: L Y = I row by row.
-  const y = new Float64Array(n * n);
-  for (let c = 0; c < n; c++) {
-    for (let r = c; r < n; r++) {
-      let sum = r === c ? 1 : 0;
-      for (let k = c; k < r; k++) sum -= lower[r * n + k] * y[k * n + c];
-      y[r * n + c] = sum / lower[r * n + r];
+function choleskyLower(matrix: Float64Array, n: number): Float64Array | undefined {
+  const lower = new Float64Array(n * n);
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c <= r; c++) {
+      let sum = matrix[r * n + c];
+      for (let k = 0; k < c; k++) sum -= lower[r * n + k] * lower[c * n + k];
+      if (r === c) {
+        if (!(sum > SINGULAR_PIVOT * matrix[r * n + r])) return undefined;
+        lower[r * n + r] = Math.sqrt(sum);
+      } else {
+        lower[r * n + c] = sum / lower[c * n + c];
+      }
     }
   }
-  // (L Lᵀ)⁻¹ = Yᵀ Y, symmetric.
-  const inverse = new Float64Array(n * n);
-  for (let a = 0; a < n; a++) {
-    for (let b = a; b < n; b++) {
-      let sum = 0;
-      for (let k = b; k < n; k++) sum += y[k * n + a] * y[k * n + b];
-      inverse[a * n + b] = sum;
-      inverse[b * n + a] = sum;
-    }
+  return lower;
+}
+
+/** A Cholesky pivot below this fraction of its diagonal entry counts as 0. */
+const SINGULAR_PIVOT = 1e-10;
+
+/** Solves L Lᵀ x = v in place (L lower triangular, row-major n × n; v's first n values). */
+function solveWithCholesky(lower: Float64Array, n: number, v: Float64Array): void {
+  for (let r = 0; r < n; r++) {
+    let sum = v[r];
+    for (let k = 0; k < r; k++) sum -= lower[r * n + k] * v[k];
+    v[r] = sum / lower[r * n + r];
   }
-  return inverse;
+  for (let r = n - 1; r >= 0; r--) {
+    let sum = v[r];
+    for (let k = r + 1; k < n; k++) sum -= lower[k * n + r] * v[k];
+    v[r] = sum / lower[r * n + r];
+  }
 }
 
 /** A of W = [A b]. */

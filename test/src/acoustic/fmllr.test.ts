@@ -171,6 +171,48 @@ describe('fMLLR estimation', () => {
     expect(shift(1000)).toBeLessThan(-2.5);
   });
 
+  it('accumulates G_i = Σ_t Σ_m γ_m(t) / σ²_mi ξ_t ξ_tᵀ and k_i = Σ_t Σ_m γ_m(t) μ_mi / σ²_mi ξ_tᵀ (brute force)', () => {
+    const random = new SeededRandom(11);
+    const dim = 3;
+    const gmm = new DiagonalGmm(dim, { weights: [0.4, 0.6], means: [0, 1, -1, 2, 0.5, 0], variances: [1, 0.5, 2, 0.8, 1.5, 0.3] });
+    const stats = new FmllrStatistics(dim);
+    const frames = Array.from({ length: 6 }, () => ({ x: Array.from({ length: dim }, () => random.normal()), gammas: [random.next(), random.next()], weight: 0.5 + random.next() }));
+    for (const { x, gammas, weight } of frames) {
+      const sum = gammas[0] + gammas[1];
+      stats.addFrame(x, 0, gmm, [gammas[0] / sum, gammas[1] / sum], weight);
+    }
+    for (let i = 0; i < dim; i++) {
+      const g = stats.quadraticOf(i);
+      for (let a = 0; a <= dim; a++) {
+        for (let b = 0; b <= dim; b++) {
+          let expectedG = 0;
+          let expectedK = 0;
+          for (const { x, gammas, weight } of frames) {
+            const xi = [...x, 1];
+            for (let m = 0; m < 2; m++) {
+              const gamma = (weight * gammas[m]) / (gammas[0] + gammas[1]);
+              const precision = 1 / gmm.variances[m * dim + i];
+              expectedG += gamma * precision * xi[a] * xi[b];
+              if (b === 0) expectedK += gamma * precision * gmm.means[m * dim + i] * xi[a];
+            }
+          }
+          expect(g.get(a, b)).toBeCloseTo(expectedG, 10);
+          if (b === 0) expect(stats.linear[i * (dim + 1) + a]).toBeCloseTo(expectedK, 10);
+        }
+      }
+    }
+  });
+
+  it('leaves a row whose statistics are singular as it was (a dimension the frames never vary in)', () => {
+    const random = new SeededRandom(5);
+    const model = gaussian([0, 0], [1, 1]);
+    // The first value is the same in every frame: G_0 (and G_1) have no spread along it.
+    const frames = Array.from({ length: 50 }, () => ({ x: [3, 2 * random.normal() + 1], gmm: 0 }));
+    const estimate = estimateFmllr(statisticsOf([model], frames));
+    expect([...estimate].every(Number.isFinite)).toBe(true);
+    expect([...estimate]).toEqual([...identityTransform(2)]);
+  });
+
   it('applies A x + b to every frame', () => {
     const transform = Float64Array.from([2, 0, 1, 0.5, -1, 0]);
     const out = applyFmllr({ data: Float32Array.from([1, 2, 3, 4]), count: 2, width: 2, firstFrame: 7 }, transform);
