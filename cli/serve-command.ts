@@ -26,6 +26,7 @@ interface ServeOptions {
   workers?: number;
   demo: boolean;
   adaptation: RecognizerAdaptation;
+  maxTalkers: number;
 }
 
 export function serveCommand(): Command {
@@ -49,10 +50,14 @@ export function serveCommand(): Command {
     .option('--workers <n>', 'decoding worker threads (default one per core; 0 decodes on the main thread)', (value: string) => (value === '0' ? 0 : positiveInteger('--workers')(value)))
     .option('--no-demo', 'do not serve the demo pages (/ and /watch)')
     .addOption(
-      new Option('--adaptation <kind>', "speaker: adapt to each session's talker as they speak (fMLLR learnt from each utterance's words, applied to the next); bias: decode each utterance again without the cepstral bias its first hypothesis explains")
+      new Option(
+        '--adaptation <kind>',
+        "speaker: adapt to each session's talker as they speak (fMLLR learnt from each utterance's words, applied to the next; sessions whose config names the same \"speaker\" share it); bias: decode each utterance again without the cepstral bias its first hypothesis explains",
+      )
         .choices(RECOGNIZER_ADAPTATIONS)
         .default('none'),
     )
+    .option('--max-talkers <n>', 'with --adaptation speaker: named talkers kept per decoding thread (about 0.5 MB each); the one unused longest is forgotten', positiveInteger('--max-talkers'), 100)
     .action(async (options: ServeOptions) => {
       const logger = pino({ base: undefined }, pino.destination(2));
       const models = options.model.length > 0 ? await Promise.all(options.model.map((file) => loadModel(file))) : [await loadModel()];
@@ -70,6 +75,7 @@ export function serveCommand(): Command {
         defaultSampleRateHz: options.sampleRate,
         ...(options.workers !== undefined ? { workers: options.workers } : {}),
         ...(options.adaptation !== 'none' ? { recognizer: { adaptation: options.adaptation } } : {}),
+        maxTalkers: options.maxTalkers,
         log: ({ event, ...fields }) => logger.info(fields, String(event)),
       });
       const port = await server.listen();

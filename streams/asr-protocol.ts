@@ -18,6 +18,8 @@ export interface SessionConfig {
   readonly model?: string;
   /** Add the search's mean active tokens per frame over each audio message to its reply (`active_tokens`). */
   readonly searchStats?: boolean;
+  /** A talker's name: with the server's speaker adaptation, sessions of the same name share what was learnt. */
+  readonly speaker?: string;
 }
 
 export type ClientMessage = { readonly kind: 'config'; readonly config: SessionConfig } | { readonly kind: 'eof' } | { readonly kind: 'reset' };
@@ -87,6 +89,12 @@ function parseConfig(value: unknown): SessionConfig {
         }
         config.model = field;
         break;
+      case 'speaker':
+        if (typeof field !== 'string' || field.length === 0 || field.length > 100) {
+          throw invalid(`config.speaker must be a talker's name of 1–100 characters; got ${JSON.stringify(field)?.slice(0, 80)}`);
+        }
+        config.speaker = field;
+        break;
       case 'format':
         if (field !== 's16le' && field !== 'f32le') throw invalid(`config.format must be "s16le" or "f32le"; got ${JSON.stringify(field)}`);
         config.encoding = field;
@@ -126,6 +134,8 @@ export function resultReply(finals: readonly FinalHypothesis[], context: ReplyCo
     start_time: round(finals[0]?.start ?? 0),
   };
   if (context.words) reply.result = words.map((w) => ({ word: w.word, start: round(w.start), end: round(w.end), conf: round(w.confidence) }));
+  const talkerUtterances = finals.at(-1)?.talkerUtterances;
+  if (talkerUtterances !== undefined) reply.speaker_utterances = talkerUtterances;
   if (context.maxAlternatives > 0) {
     reply.alternatives = (finals.at(-1)?.alternatives ?? []).slice(0, context.maxAlternatives).map((alternative) => ({ text: alternative.text, confidence: round(alternative.score) }));
   }

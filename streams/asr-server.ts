@@ -58,6 +58,8 @@ export interface AsrServerOptions {
   readonly subscriberQueueLimit?: number;
   /** Decoding worker threads; 0 decodes on the main thread. Default: one per core. */
   readonly workers?: number;
+  /** With speaker adaptation: named talkers (`config.speaker`) kept per decoding thread. Default 100. */
+  readonly maxTalkers?: number;
   /** More GET routes (the demo pages): called for paths the server does not serve itself; returns true when it answered. */
   readonly pages?: (path: string, response: ServerResponse) => boolean;
   /** Structured log lines (one object per event); default none. */
@@ -362,8 +364,13 @@ export class AsrServer {
     const workers = options.workers ?? availableParallelism();
     this.decoders =
       workers > 0
-        ? new DecodingPool(options.models, this.recognizerOptions, this.defaultSampleRateHz, workers)
-        : new InProcessDecoders({ models: this.models, recognizerOptions: this.recognizerOptions, defaultSampleRateHz: this.defaultSampleRateHz });
+        ? new DecodingPool(options.models, this.recognizerOptions, this.defaultSampleRateHz, workers, options.maxTalkers)
+        : new InProcessDecoders({
+            models: this.models,
+            recognizerOptions: this.recognizerOptions,
+            defaultSampleRateHz: this.defaultSampleRateHz,
+            ...(options.maxTalkers !== undefined ? { maxTalkers: options.maxTalkers } : {}),
+          });
     this.sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes ?? 1024 * 1024 });
     this.http = createServer((request, response) => {
       const path = new URL(request.url ?? '/', 'http://x').pathname;

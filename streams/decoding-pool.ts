@@ -1,7 +1,9 @@
 /**
  * A pool of decoding workers (session-worker.ts): each session is placed on the worker with the
- * fewest sessions and stays there, so its messages keep their order. The server talks to the
- * pool through the same interface as to in-process decoders.
+ * fewest sessions and stays there, so its messages keep their order. A session that names its
+ * talker (`config.speaker`) goes to the worker its model and name hash to, where that talker's
+ * adaptation lives. The server talks to the pool through the same interface as to in-process
+ * decoders.
  */
 import { Worker } from 'node:worker_threads';
 import { BeamlineError, serializeModel, type DecoderEvent, type ErrorCode, type RecognizerOptions, type SpeechModel } from '../src/index.ts';
@@ -31,14 +33,17 @@ export class DecodingPool implements SessionDecoders {
   private readonly placement = new Map<string, PoolWorker>();
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
   private nextId = 1;
+  /** The model a config that names none gets: part of a talker's key. */
+  private readonly defaultModel: string;
   /** Settles when every worker has loaded the model. */
   readonly ready: Promise<void>;
 
-  constructor(models: readonly SpeechModel[], recognizerOptions: Omit<RecognizerOptions, 'streaming'>, defaultSampleRateHz: number, size: number) {
+  constructor(models: readonly SpeechModel[], recognizerOptions: Omit<RecognizerOptions, 'streaming'>, defaultSampleRateHz: number, size: number, maxTalkers?: number) {
     const modelTexts = models.map(serializeModel);
+    this.defaultModel = models[0]?.name ?? '';
     const readiness: Promise<void>[] = [];
     this.workers = Array.from({ length: size }, () => {
-      const worker = new Worker(new URL('./session-worker-entry.js', import.meta.url), { workerData: { modelTexts, recognizerOptions, defaultSampleRateHz } });
+      const worker = new Worker(new URL('./session-worker-entry.js', import.meta.url), { workerData: { modelTexts, recognizerOptions, defaultSampleRateHz, maxTalkers } });
       readiness.push(
         new Promise((resolve, reject) => {
           worker.once('message', () => resolve());
@@ -79,7 +84,10 @@ export class DecodingPool implements SessionDecoders {
   }
 
   async open(session: string, config: SessionConfig): Promise<void> {
-    const worker = this.workers.reduce((least, candidate) => (candidate.sessions < least.sessions ? candidate : least));
+    const worker =
+      config.speaker !== undefined
+        ? this.workers[stringHash(JSON.stringify([config.model ?? this.defaultModel, config.speaker])) % this.workers.length]
+        : this.workers.reduce((least, candidate) => (candidate.sessions < least.sessions ? candidate : least));
     worker.sessions++;
     this.placement.set(session, worker);
     await this.request(worker, { kind: 'open', session, config });
@@ -108,4 +116,11 @@ export class DecodingPool implements SessionDecoders {
   async close(): Promise<void> {
     await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
   }
+}
+
+/** FNV-1a over UTF-16 code units: a talker's worker, the same for every session of theirs. */
+function stringHash(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
 }

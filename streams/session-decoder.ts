@@ -16,6 +16,7 @@ import {
   type DecoderEvent,
   type RecognitionSession,
   type RecognizerOptions,
+  type SpeakerAdaptation,
   type SpeechModel,
 } from '../src/index.ts';
 import type { SessionConfig } from './asr-protocol.ts';
@@ -71,6 +72,42 @@ export interface DecoderSettings {
   readonly models: ModelCatalog;
   readonly recognizerOptions: Omit<RecognizerOptions, 'streaming'>;
   readonly defaultSampleRateHz: number;
+  /** Named talkers (`config.speaker`) kept for speaker adaptation; the least recently used is forgotten past it. Default 100. */
+  readonly maxTalkers?: number;
+}
+
+export const DEFAULT_MAX_TALKERS = 100;
+
+/**
+ * The talkers sessions name (`config.speaker`), by model and name: what one session of a talker
+ * learnt, the next starts from. Past `capacity` the talker unused longest is forgotten (each
+ * holds about 0.5 MB of statistics with the digits model).
+ */
+export class Talkers {
+  private readonly byKey = new Map<string, SpeakerAdaptation>();
+
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, `the most talkers kept must be a positive integer; got ${capacity}`);
+  }
+
+  /** The talker of that name for that model's recogniser, made on first use. */
+  get(modelName: string, speaker: string, recognizer: Recognizer): SpeakerAdaptation {
+    const key = JSON.stringify([modelName, speaker]);
+    let talker = this.byKey.get(key);
+    if (talker === undefined) {
+      talker = recognizer.createSpeaker();
+      if (this.byKey.size >= this.capacity) this.byKey.delete(this.byKey.keys().next().value!);
+    } else {
+      this.byKey.delete(key);
+    }
+    // Map order is insertion order: the most recently used last, the next to forget first.
+    this.byKey.set(key, talker);
+    return talker;
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
 }
 
 export class SessionDecoder {
@@ -81,8 +118,11 @@ export class SessionDecoder {
     private readonly rateHz: number,
   ) {}
 
-  static async create(settings: DecoderSettings, config: SessionConfig, name: string): Promise<SessionDecoder> {
+  static async create(settings: DecoderSettings, config: SessionConfig, name: string, talkers?: Talkers): Promise<SessionDecoder> {
     const { model, recognizer: shared } = settings.models.get(config.model);
+    if (config.speaker !== undefined && shared.adaptation !== 'speaker') {
+      throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, 'config.speaker names a talker to adapt to, but this server does not adapt to speakers (beamline serve --adaptation speaker)');
+    }
     let recognizer = shared;
     if (config.grammar !== undefined || config.phraseList !== undefined) {
       const vocabulary = [...model.lexicon.keys()];
@@ -95,7 +135,8 @@ export class SessionDecoder {
     const rate = config.sampleRateHz ?? settings.defaultSampleRateHz;
     const pcm = new PcmDecoder({ sampleFormat: config.encoding ?? 's16le', channels: 1 }, name);
     const resampler = rate !== recognizer.sampleRateHz ? await Resampler.create({ inputRateHz: rate, outputRateHz: recognizer.sampleRateHz }) : undefined;
-    return new SessionDecoder(pcm, resampler, recognizer.createSession(), rate);
+    const talker = config.speaker !== undefined && talkers !== undefined ? talkers.get(model.name, config.speaker, recognizer) : undefined;
+    return new SessionDecoder(pcm, resampler, recognizer.createSession(talker), rate);
   }
 
   push(bytes: Uint8Array): DecodedChunk {
@@ -150,12 +191,15 @@ export interface SessionDecoders {
 /** Every session on the calling thread. */
 export class InProcessDecoders implements SessionDecoders {
   private readonly sessions = new Map<string, SessionDecoder>();
+  readonly talkers: Talkers;
   readonly ready = Promise.resolve();
 
-  constructor(private readonly settings: DecoderSettings) {}
+  constructor(private readonly settings: DecoderSettings) {
+    this.talkers = new Talkers(settings.maxTalkers ?? DEFAULT_MAX_TALKERS);
+  }
 
   async open(id: string, config: SessionConfig): Promise<void> {
-    this.sessions.set(id, await SessionDecoder.create(this.settings, config, `session ${id}`));
+    this.sessions.set(id, await SessionDecoder.create(this.settings, config, `session ${id}`, this.talkers));
   }
 
   private get(id: string): SessionDecoder {

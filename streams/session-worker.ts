@@ -10,10 +10,11 @@ import { isBeamlineError, parseModel, readWavHeader, type RecognizerOptions } fr
 import { InProcessDecoders, ModelCatalog } from './session-decoder.ts';
 import type { WorkerRequest, WorkerResponse } from './decoding-pool.ts';
 
-const { modelTexts, recognizerOptions, defaultSampleRateHz } = workerData as {
+const { modelTexts, recognizerOptions, defaultSampleRateHz, maxTalkers } = workerData as {
   modelTexts: string[];
   recognizerOptions: Omit<RecognizerOptions, 'streaming'>;
   defaultSampleRateHz: number;
+  maxTalkers: number | undefined;
 };
 const decoders = new InProcessDecoders({
   models: new ModelCatalog(
@@ -22,6 +23,7 @@ const decoders = new InProcessDecoders({
   ),
   recognizerOptions,
   defaultSampleRateHz,
+  ...(maxTalkers !== undefined ? { maxTalkers } : {}),
 });
 
 async function answer(request: WorkerRequest): Promise<WorkerResponse['result']> {

@@ -151,6 +151,11 @@ export interface FinalHypothesis {
   readonly frameCount: number;
   /** N-best alternatives (distinct word sequences, best first), when asked for. */
   readonly alternatives?: readonly { readonly text: string; readonly score: number }[];
+  /**
+   * With 'speaker' adaptation (a RecognitionSession's finals): utterances with words the talker
+   * has been learnt from, this one included; their transform applies from the next utterance.
+   */
+  readonly talkerUtterances?: number;
 }
 
 export type DecoderEvent = PartialHypothesis | FinalHypothesis;

@@ -289,16 +289,19 @@ export class RecognitionSession {
       if (this.speaker) {
         // Decoded with an older transform (the talker learnt from an earlier utterance of the same push): again with the current one.
         const final = this.speaker.transform === this.pushedWith ? event : this.withSecondPass(event, this.recognizer.decodeUtterance(this.speaker.apply(features)) ?? relative);
-        this.learnSpeaker(features, this.relative(final));
-        return final;
+        return this.learnSpeaker(features, final);
       }
       return this.withSecondPass(event, this.recognizer.adapt(features, relative));
     });
   }
 
-  /** Adds an utterance (features before the talker's transform, frames from 0) to the talker's statistics. */
-  private learnSpeaker(features: FrameBlock, hypothesis: FinalHypothesis): void {
-    this.speaker!.learn(features, hypothesis.words);
+  /**
+   * Adds an utterance (features before the talker's transform, frames from 0) and its final to
+   * the talker's statistics; the final, marked with how many utterances the talker has learnt from.
+   */
+  private learnSpeaker(features: FrameBlock, final: FinalHypothesis): FinalHypothesis {
+    this.speaker!.learn(features, this.relative(final).words);
+    return { ...final, talkerUtterances: this.speaker!.utterances };
   }
 
   private keep(cepstra: FrameBlock): void {
@@ -348,7 +351,7 @@ export class RecognitionSession {
     const features = this.inModelSpace(concatBlocks([deltas.push(cmn.finish()), deltas.finish()], deltas.width));
     const second = this.recognizer.decodeUtterance(this.forSpeaker(features));
     if (second === undefined) return first;
-    if (this.speaker) this.learnSpeaker(features, second);
+    if (this.speaker) return this.learnSpeaker(features, this.withSecondPass(first, second));
     return this.withSecondPass(first, this.recognizer.adapt(features, second));
   }
 

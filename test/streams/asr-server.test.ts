@@ -335,6 +335,68 @@ describe('AsrServer model selection', () => {
   });
 });
 
+describe('AsrServer speaker adaptation (a talker named in the config is carried across sessions)', () => {
+  const { bytes, rate } = pcm('seven-en-us-16k.wav');
+  /** One session: the recording, then eof; the last reply (the final). */
+  const decodeAs = async (url: string, config: Record<string, unknown>): Promise<Reply> => {
+    const client = await LockStepClient.connect(`${url}/asr`);
+    client.post(JSON.stringify({ config: { sample_rate: rate, ...config } }));
+    await client.send(bytes);
+    const last = await client.send('{"eof": 1}');
+    await client.done();
+    return last;
+  };
+
+  it('on worker threads: sessions of one name learn on from each other, others start afresh', async () => {
+    const server = new AsrServer({ models: [await loadModel()], port: 0, workers: 2, recognizer: { adaptation: 'speaker' } });
+    const url = `ws://127.0.0.1:${await server.listen()}`;
+    const utterancesOf = async (config: Record<string, unknown>): Promise<unknown> => {
+      const reply = await decodeAs(url, config);
+      expect(reply.text).toBe('seven');
+      return reply.speaker_utterances;
+    };
+    expect(await utterancesOf({ speaker: 'ada' })).toBe(1);
+    expect(await utterancesOf({ speaker: 'ada' })).toBe(2);
+    expect(await utterancesOf({ speaker: 'bob' })).toBe(1);
+    expect(await utterancesOf({ speaker: 'ada' })).toBe(3);
+    // Without a name, a session is a talker of its own.
+    expect(await utterancesOf({})).toBe(1);
+    expect(await utterancesOf({})).toBe(1);
+    await server.close();
+  });
+
+  it('keeps at most maxTalkers, forgetting the one unused longest', async () => {
+    const server = new AsrServer({ models: [await loadModel()], port: 0, workers: 0, maxTalkers: 2, recognizer: { adaptation: 'speaker' } });
+    const url = `ws://127.0.0.1:${await server.listen()}`;
+    const utterancesOf = async (speaker: string): Promise<unknown> => (await decodeAs(url, { speaker })).speaker_utterances;
+    expect(await utterancesOf('ada')).toBe(1);
+    expect(await utterancesOf('bob')).toBe(1);
+    expect(await utterancesOf('ada')).toBe(2);
+    // A third talker: bob, unused longest, is forgotten; ada is kept.
+    expect(await utterancesOf('cy')).toBe(1);
+    expect(await utterancesOf('ada')).toBe(3);
+    expect(await utterancesOf('bob')).toBe(1);
+    await server.close();
+  });
+
+  it('refuses a talker\'s name where the server does not adapt, and a name that is not a string', async () => {
+    const server = new AsrServer({ models: [await loadModel()], port: 0, workers: 0 });
+    const url = `ws://127.0.0.1:${await server.listen()}`;
+    const named = await LockStepClient.connect(`${url}/asr`);
+    named.post(JSON.stringify({ config: { sample_rate: rate, speaker: 'ada' } }));
+    const refused = await named.send(bytes);
+    expect(refused.error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/--adaptation speaker/) });
+    expect(await named.done()).toBe(1007);
+    // The server carries on.
+    expect((await decodeAs(url, {})).text).toBe('seven');
+    const malformed = await LockStepClient.connect(`${url}/asr`);
+    const reply = await malformed.send(JSON.stringify({ config: { speaker: 7 } }));
+    expect(reply.error).toMatchObject({ code: 'PROTOCOL_INVALID', message: expect.stringMatching(/config\.speaker/) });
+    expect(await malformed.done()).toBe(1007);
+    await server.close();
+  });
+});
+
 describe('SubscriberQueue (a slow subscriber never slows a session)', () => {
   /** A socket whose send buffer is as full as the test says. */
   function fakeSocket() {
