@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import type { RecognizerAdaptation } from '../src/index.ts';
 
 const WEB = fileURLToPath(new URL('../demo/web/', import.meta.url));
 
@@ -24,10 +25,15 @@ interface Asset {
   readonly body: string | Uint8Array;
 }
 
-/** Builds the pages for a server whose default model is `modelName`; returns the server's page handler. */
-export async function demoPages(modelName: string): Promise<(path: string, response: ServerResponse) => boolean> {
+/**
+ * Builds the pages for a server whose default model is `modelName` and that adapts to speakers
+ * as `adaptation` says (the page then names its talker, so what one session learnt the next
+ * starts from); returns the server's page handler.
+ */
+export async function demoPages(modelName: string, adaptation: RecognizerAdaptation = 'none'): Promise<(path: string, response: ServerResponse) => boolean> {
   const assets = new Map<string, Asset>();
-  const html = async (file: string): Promise<string> => (await readFile(`${WEB}${file}`, 'utf8')).replace('{{MODEL}}', modelName.replace(/[^\w.-]/g, ''));
+  const html = async (file: string): Promise<string> =>
+    (await readFile(`${WEB}${file}`, 'utf8')).replace('{{MODEL}}', modelName.replace(/[^\w.-]/g, '')).replace('{{ADAPTATION}}', adaptation);
   assets.set('/', { type: 'text/html; charset=utf-8', body: await html('index.html') });
   assets.set('/watch', { type: 'text/html; charset=utf-8', body: await html('watch.html') });
   assets.set('/demo/style.css', { type: 'text/css; charset=utf-8', body: await readFile(`${WEB}style.css`, 'utf8') });

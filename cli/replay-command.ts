@@ -14,6 +14,7 @@ interface ReplayOptions {
   speed: number;
   token?: string;
   format: 'text' | 'jsonl';
+  speaker?: string;
 }
 
 function speed(value: string): number {
@@ -38,6 +39,7 @@ export function replayCommand(): Command {
     .option('--speed <factor>', '1 = real time, 4 = four times faster, max = as fast as the server replies', speed, 1)
     .option('--token <secret>', "the server's token, if it has one")
     .option('--format <format>', 'text, or the raw replies as JSON lines (jsonl)', 'text')
+    .option('--speaker <name>', "the talker's name, for a server that adapts to speakers (serve --adaptation speaker): replays of one name share what the server learnt of the voice")
     .action(async (file: string, options: ReplayOptions) => {
       const chunks = await lastValueFrom(audioFile(file).pipe(toArray()));
       const rate = chunks[0]?.sampleRateHz ?? 16000;
@@ -75,7 +77,7 @@ export function replayCommand(): Command {
           pending = resolve;
           socket.send(data);
         });
-      socket.send(JSON.stringify({ config: { sample_rate: rate } }));
+      socket.send(JSON.stringify({ config: { sample_rate: rate, ...(options.speaker !== undefined ? { speaker: options.speaker } : {}) } }));
       const step = Math.round(0.2 * rate);
       const started = Date.now();
       for (let i = 0; i < all.length && socket.readyState === WebSocket.OPEN; i += step) {

@@ -63,7 +63,7 @@ export function serveCommand(): Command {
       const models = options.model.length > 0 ? await Promise.all(options.model.map((file) => loadModel(file))) : [await loadModel()];
       const server = new AsrServer({
         models,
-        ...(options.demo ? { pages: await demoPages(models[0].name) } : {}),
+        ...(options.demo ? { pages: await demoPages(models[0].name, options.adaptation) } : {}),
         host: options.host,
         port: options.port,
         ...(options.token !== undefined ? { token: options.token } : {}),

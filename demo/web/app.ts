@@ -20,6 +20,22 @@ function status(message: string, kind: 'info' | 'ok' | 'error'): void {
 const mode = (): 'server' | 'browser' => ($<HTMLInputElement>('mode-browser').checked ? 'browser' : 'server');
 const modelName = document.body.dataset.model ?? 'fsdd-digits';
 
+/**
+ * With a server that adapts to speakers, this browser's talker name, kept across sessions and
+ * visits: each session starts from what the ones before it learnt of the voice.
+ */
+function talkerName(): string | undefined {
+  if (document.body.dataset.adaptation !== 'speaker') return undefined;
+  const key = 'beamline-talker';
+  try {
+    let name = localStorage.getItem(key);
+    if (name === null) localStorage.setItem(key, (name = crypto.randomUUID()));
+    return name;
+  } catch {
+    return undefined; // storage refused (private mode): each session is a talker of its own
+  }
+}
+
 interface Running {
   readonly context: AudioContext;
   readonly transport: Transport;
@@ -53,7 +69,7 @@ function transportFor(): Transport {
   // A server started with --token: open the page as /?token=… and the socket passes it on.
   const token = new URLSearchParams(location.search).get('token');
   if (token) url.searchParams.set('token', token);
-  return new ServerTransport(url.href, modelName, listener);
+  return new ServerTransport(url.href, modelName, listener, talkerName());
 }
 
 /** Wires source → analyser and capture worklet, and the worklet's blocks → the transport. */

@@ -35,6 +35,7 @@ interface Reply {
   result?: Word[];
   error?: { code: string; message: string };
   active_tokens?: number;
+  speaker_utterances?: number;
 }
 
 const words = (text: string | undefined): string[] => (text ?? '').split(' ').filter(Boolean);
@@ -50,6 +51,8 @@ export class ServerTransport implements Transport {
     private readonly url: string,
     private readonly model: string,
     private readonly listener: Listener,
+    /** The talker's name, for a server that adapts to speakers: its sessions share what was learnt. */
+    private readonly speaker?: string,
   ) {}
 
   start(rateHz: number): Promise<void> {
@@ -82,7 +85,8 @@ export class ServerTransport implements Transport {
         opened = true;
         this.retries = 0;
         // The context's real rate: the server resamples. Float samples need no conversion here.
-        socket.send(JSON.stringify({ config: { sample_rate: this.rateHz, format: 'f32le', words: true, model: this.model, search_stats: true } }));
+        const talker = this.speaker !== undefined ? { speaker: this.speaker } : {};
+        socket.send(JSON.stringify({ config: { sample_rate: this.rateHz, format: 'f32le', words: true, model: this.model, search_stats: true, ...talker } }));
         this.listener.status(`Decoding on the server (${this.rateHz} Hz audio, resampled there)`, 'ok');
         resolve();
       };
@@ -115,6 +119,10 @@ export class ServerTransport implements Transport {
     if (reply.active_tokens !== undefined) this.listener.search(reply.active_tokens);
     if (reply.partial !== undefined) this.listener.partial(words(reply.partial), words(reply.stable).length);
     else if (reply.text !== undefined && (reply.text !== '' || this.stopping)) this.listener.final(reply.text, reply.result ?? []);
+    if (reply.speaker_utterances !== undefined && reply.speaker_utterances > 0) {
+      const count = reply.speaker_utterances;
+      this.listener.status(`Decoding on the server, adapted to your voice from ${count} utterance${count === 1 ? '' : 's'}`, 'ok');
+    }
     if (this.stopping && reply.text !== undefined) this.finished?.();
   }
 }

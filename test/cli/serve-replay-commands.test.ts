@@ -25,6 +25,23 @@ describe('beamline replay against a running server', () => {
     }
   });
 
+  it('names the talker with --speaker: replays of one name go on learning the same voice', async () => {
+    const server = new AsrServer({ models: [await loadModel()], port: 0, workers: 0, recognizer: { adaptation: 'speaker' } });
+    const port = await server.listen();
+    try {
+      const learnt = async (speaker: string): Promise<unknown> => {
+        const { code, stdout } = await beamline('replay', '--url', `ws://127.0.0.1:${port}/asr`, '--speed', 'max', '--format', 'jsonl', '--speaker', speaker, `${samples}seven-en-us-16k.wav`);
+        expect(code).toBe(0);
+        return (JSON.parse(stdout.trim().split('\n').at(-1)!) as { speaker_utterances?: number }).speaker_utterances;
+      };
+      expect(await learnt('ada')).toBe(1);
+      expect(await learnt('ada')).toBe(2);
+      expect(await learnt('bob')).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('says so when no server answers', async () => {
     const { code, stderr } = await beamline('replay', '--url', 'ws://127.0.0.1:9/asr', `${samples}two-en-gb-8k.wav`);
     expect(code).toBe(1);

@@ -83,6 +83,25 @@ describe.skipIf(executablePath === undefined)('demo pages in Chromium with a rec
     await watch.close();
   }, 90_000);
 
+  it('with a server that adapts to speakers, names the browser\'s talker so a new session starts from what the last one learnt', async () => {
+    const model = await loadModel();
+    const adapting = new AsrServer({ models: [model], port: 0, workers: 1, recognizer: { adaptation: 'speaker' }, pages: await demoPages(model.name, 'speaker') });
+    const adaptingBase = `http://127.0.0.1:${await adapting.listen()}`;
+    const page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
+    await page.goto(adaptingBase);
+    expect(await secondFinal(page, 'server')).toBe('three one four');
+    const learnt = (): Promise<number> => page.locator('#status').textContent().then((text) => Number(/adapted to your voice from (\d+) utterances?/.exec(text ?? '')?.[1] ?? 0));
+    const firstSession = await learnt();
+    expect(firstSession).toBeGreaterThanOrEqual(2);
+    await stop(page);
+    // A second session of the same page: the count goes on from the first session's.
+    await page.click('#start');
+    await page.waitForFunction((before) => Number(/from (\d+) utterance/.exec(document.getElementById('status')!.textContent!)?.[1] ?? 0) > before, firstSession, { timeout: 30_000 });
+    await stop(page);
+    await page.close();
+    await adapting.close();
+  }, 90_000);
+
   it('decodes the microphone in the page, with the search view fed by the in-page decoder', async () => {
     const page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
     await page.goto(base);
