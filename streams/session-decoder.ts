@@ -104,10 +104,6 @@ export class Talkers {
     this.byKey.set(key, talker);
     return talker;
   }
-
-  get size(): number {
-    return this.byKey.size;
-  }
 }
 
 export class SessionDecoder {

@@ -49,6 +49,7 @@ export interface RecognizerOptions {
 }
 
 export const RECOGNIZER_ADAPTATIONS = ['none', 'bias', 'speaker'] as const;
+export type RecognizerAdaptation = (typeof RECOGNIZER_ADAPTATIONS)[number];
 
 /**
  * Passes of `learnTalker` that estimate the transform. On FSDD's held-out speakers (training
@@ -56,7 +57,6 @@ export const RECOGNIZER_ADAPTATIONS = ['none', 'bias', 'speaker'] as const;
  * nothing.
  */
 export const SPEAKER_LEARNING_PASSES = 2;
-export type RecognizerAdaptation = (typeof RECOGNIZER_ADAPTATIONS)[number];
 
 export class Recognizer {
   readonly model: SpeechModel;
