@@ -36,6 +36,7 @@ export const BENCHES: readonly Bench[] = [
   { id: 'pocketsphinx', args: ['bench/pocketsphinx.ts'], pinned: true },
   { id: 'latency', args: ['bench/latency.ts'], pinned: true },
   { id: 'server', args: ['bench/server.ts', '--streams', '50,100,200,400', '--seconds', '20'], pinned: false },
+  { id: 'server-adapted', args: ['bench/server.ts', '--streams', '200', '--seconds', '20', '--adaptation', 'speaker'], pinned: false },
 ];
 
 const DOC = fileURLToPath(new URL('../docs/BENCHMARKS.md', import.meta.url));

@@ -10,7 +10,10 @@
  * Clients connect over the first `--connect-spread` seconds (default 2), one after another, as
  * users arrive; 0 connects them all at once.
  *
- *   npx tsx bench/server.ts [--fsdd DIR] [--streams 50,100,200,400] [--seconds 20] [--workers 2] [--connect-spread 2]
+ * With `--adaptation speaker` the server adapts to each stream's talker as `beamline serve
+ * --adaptation speaker` does: after every utterance, an alignment and a new transform.
+ *
+ *   npx tsx bench/server.ts [--fsdd DIR] [--streams 50,100,200,400] [--seconds 20] [--workers 2] [--connect-spread 2] [--adaptation speaker]
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -28,8 +31,10 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     workers: { type: 'string', default: '2' },
     'connect-spread': { type: 'string', default: '2' },
+    adaptation: { type: 'string', default: 'none' },
   },
 });
+if (!['none', 'speaker'].includes(values.adaptation)) throw new Error(`--adaptation must be none or speaker; got ${values.adaptation}`);
 const fsdd = fsddDirOrExplain(values.fsdd);
 const seconds = Number(values.seconds);
 const entries = await fsddCorpus(fsdd, { indices: [0, 4] });
@@ -74,7 +79,7 @@ function subscriberLatencyFromMetrics(metrics: string): { p99Bound: string; with
 
 async function startServer(): Promise<{ port: number; stop: () => Promise<void>; pid: number }> {
   const bin = fileURLToPath(new URL('../bin/beamline.js', import.meta.url));
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--workers', values.workers, '--max-sessions', '1000'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--workers', values.workers, '--max-sessions', '1000', '--adaptation', values.adaptation], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   const port = await new Promise<number>((resolve, reject) => {
     child.stderr.on('data', (chunk: Buffer) => {
@@ -169,7 +174,7 @@ async function run(streams: number, duration: number, report = true): Promise<vo
 }
 
 console.log(
-  `Concurrent real-time streams, ${seconds} s each, 0.2 s chunks of 8 kHz PCM, clients connecting over ${CONNECT_SPREAD_MS / 1000} s, server with ${values.workers} decoding workers, ${new Date().toISOString().slice(0, 10)}\n`,
+  `Concurrent real-time streams, ${seconds} s each, 0.2 s chunks of 8 kHz PCM, clients connecting over ${CONNECT_SPREAD_MS / 1000} s, server with ${values.workers} decoding workers${values.adaptation === 'speaker' ? ', adapting to each stream\'s talker (`--adaptation speaker`)' : ''}, ${new Date().toISOString().slice(0, 10)}\n`,
 );
 console.log(
   '| streams | reply p50 ms | reply p99 ms | subscriber p50 ms | subscriber p99 ms | subscriber p99 after 5 s | server-side subscriber p99 ms | server-side within 100 ms | events to the subscriber | reply p99, first 5 s → last 5 s | server CPU (of one core) | server RSS (per stream) |',
