@@ -5,6 +5,7 @@
  * file that cannot be read is reported with its error code and the others still decode.
  */
 import { readFile } from 'node:fs/promises';
+import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { concatMap, lastValueFrom, of, delay, toArray, tap, type Observable } from 'rxjs';
 import {
@@ -13,6 +14,7 @@ import {
   GMM_SCORING_KINDS,
   RECOGNIZER_ADAPTATIONS,
   Recognizer,
+  SPEAKER_LEARNING_PASSES,
   isBeamlineError,
   jsgfGrammar,
   phraseListGrammar,
@@ -193,16 +195,23 @@ export function decodeCommand(): Command {
       if (options.learnFirst) {
         if (speaker === undefined) throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, '--learn-first needs --adaptation speaker');
         if (options.realtime) throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, '--learn-first decodes the files before printing; it cannot play them at real time (--realtime)');
-        ({ speaker, recognizer: decoding } = await recognizer.learnTalker(async (learning) => {
-          for (const file of files) {
-            try {
-              await decodeFile(recognizer, file, { speaker: learning });
-            } catch (error) {
-              // A file that cannot be decoded teaches nothing; the pass that prints reports it.
-              if (!isBeamlineError(error)) throw error;
+        const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'learning the talker |{bar}| {value}/{total} files', stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
+        bar?.start(files.length * (SPEAKER_LEARNING_PASSES + 1), 0);
+        try {
+          ({ speaker, recognizer: decoding } = await recognizer.learnTalker(async (learning) => {
+            for (const file of files) {
+              try {
+                await decodeFile(recognizer, file, { speaker: learning });
+              } catch (error) {
+                // A file that cannot be decoded teaches nothing; the pass that prints reports it.
+                if (!isBeamlineError(error)) throw error;
+              }
+              bar?.increment();
             }
-          }
-        }));
+          }));
+        } finally {
+          bar?.stop();
+        }
       }
       let failures = 0;
       let firstFailure: ErrorCode | undefined;
