@@ -184,7 +184,7 @@ export function decodeCommand(): Command {
     )
     .option(
       '--learn-first',
-      "with --adaptation speaker: learn the talker from all the files before decoding them for the output, as `beamline eval` does (two passes learn the transform, a third the Gaussians' means); about four times the work, and nothing is printed until the learning is done",
+      "with --adaptation speaker: learn the talker from all the files before decoding them for the output, as `beamline eval` does (two passes learn the transform, a third moves the means of the model's states towards the voice); about four times the work, and nothing is printed until the learning is done",
     )
     .action(async (files: string[], options: DecodeCommandOptions) => {
       const recognizer = await recognizerFromOptions(options);

@@ -46,9 +46,8 @@ async function corpusFor(data: string | undefined, options: EvalOptions): Promis
  * are one talker, decoded in four passes: the first, unadapted, collects the statistics of every
  * file's words and estimates an fMLLR transform; the second, through it, collects them again and
  * refines it (as Kaldi's fMLLR recipes decode a test speaker); the third, through the refined
- * transform, gathers the statistics of the Gaussians' means, which MAP moves towards the
- * speaker's frames; the fourth decodes every file with the transform and the adapted means, and
- * is the one scored.
+ * transform, gathers each state's frames, towards which MAP moves the state's means; the
+ * fourth decodes every file with the transform and the adapted means, and is the one scored.
  */
 export async function evaluate(
   modelOrRecognizer: SpeechModel | Recognizer,
@@ -134,7 +133,7 @@ export function evalCommand(): Command {
     .addOption(
       new Option(
         '--adaptation <kind>',
-        "speaker: adapt to each speaker's voice (fMLLR; a transcripts.tsv names no speakers, so its files are one talker): three passes over their files learn a transform of the features and then the Gaussians' means, a fourth decodes them all with what was learnt; bias: decode each utterance again after removing the cepstral bias its first hypothesis explains",
+        "speaker: adapt to each speaker's voice (fMLLR; a transcripts.tsv names no speakers, so its files are one talker): three passes over their files learn a transform of the features and then the means of the model's states, a fourth decodes them all with what was learnt; bias: decode each utterance again after removing the cepstral bias its first hypothesis explains",
       )
         .choices(RECOGNIZER_ADAPTATIONS)
         .default('none'),

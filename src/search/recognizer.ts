@@ -133,7 +133,7 @@ export class Recognizer {
    * fMLLR: `decodeAll` decodes every recording with sessions of this recogniser adapting the
    * speaker it is given. After each of the `SPEAKER_LEARNING_PASSES` passes the transform is
    * estimated from all of them (the first pass unadapted, the next through the last estimate);
-   * one more pass, through the final transform, gathers the statistics of the Gaussians' means.
+   * one more pass, through the final transform, gathers the statistics of the states' means.
    * Returns the talker, fixed, and the recogniser over their MAP-adapted means: decode the
    * recordings once more with both (`adapted.createSession(speaker)`) for the result.
    */

@@ -35,10 +35,18 @@ export interface SpeakerAdaptationOptions {
   readonly blocks?: number;
   /**
    * MAP adaptation of the Gaussians' means (`adaptedGmms`): frames of the model's mean each
-   * adapted mean is shrunk with, μ' = (τ μ + Σ γ x') / (τ + Σ γ), x' the transformed frames.
-   * Default 5.
+   * adapted mean is shrunk with (τ). Default 5.
    */
   readonly meanPriorFrames?: number;
+  /**
+   * What moves together in `adaptedGmms`. 'state' (the default): every Gaussian of a state by
+   * one offset, Σ_k Σ γ_k (x' − μ_k) / (τ + Σ_k Σ γ_k), learnt from all the state's frames (x'
+   * the transformed frames). 'gaussian': each Gaussian by its own frames, μ' = (τ μ + Σ γ x') /
+   * (τ + Σ γ). On FSDD's held-out speakers (training split) 'state' took the connected WER from
+   * 3.6% to 2.4% and the isolated from 3.3% to 3.1%: a state sees four times the frames each of
+   * its Gaussians does.
+   */
+  readonly meanTying?: MeanTying;
   /**
    * Word frames (weighted by confidence) `learn` waits for before its first estimate. Default 0:
    * with the prior, estimating from the first word on measured best on FSDD's held-out speakers
@@ -49,7 +57,18 @@ export interface SpeakerAdaptationOptions {
   readonly minWordFrames?: number;
 }
 
-export const DEFAULT_SPEAKER_ADAPTATION: Required<SpeakerAdaptationOptions> = { priorFrames: 200, silenceWeight: 0.1, iterations: 5, blocks: 1, meanPriorFrames: 5, minWordFrames: 0 };
+export const MEAN_TYINGS = ['state', 'gaussian'] as const;
+export type MeanTying = (typeof MEAN_TYINGS)[number];
+
+export const DEFAULT_SPEAKER_ADAPTATION: Required<SpeakerAdaptationOptions> = {
+  priorFrames: 200,
+  silenceWeight: 0.1,
+  iterations: 5,
+  blocks: 1,
+  meanPriorFrames: 5,
+  meanTying: 'state',
+  minWordFrames: 0,
+};
 
 export class SpeakerAdaptation {
   readonly options: Required<SpeakerAdaptationOptions>;
@@ -177,22 +196,34 @@ export class SpeakerAdaptation {
   }
 
   /**
-   * The model's Gaussians with their means moved towards the talker's frames (MAP), from the
-   * frames added since the statistics were last cleared, as the current transform maps them: the
-   * Gaussians to score the talker's transformed features with. A Gaussian no frame reached
-   * keeps its mean.
+   * The model's Gaussians with their means moved towards the talker's frames (MAP, as
+   * `meanTying` says), from the frames added since the statistics were last cleared, as the
+   * current transform maps them: the Gaussians to score the talker's transformed features with.
+   * Means no frame reached stay where they are.
    */
   adaptedGmms(): DiagonalGmm[] {
-    const tau = this.options.meanPriorFrames;
+    const { meanPriorFrames: tau, meanTying } = this.options;
     const transform = this.current;
     return this.model.gmms.map((gmm, g) => {
       const dim = gmm.dim;
       const sums = transform === undefined ? this.meanSums[g] : mapSums(this.meanSums[g], this.meanCounts[g], transform, dim);
       const counts = this.meanCounts[g];
-      const means = Float64Array.from(gmm.means, (mean, n) => {
-        const count = counts[Math.floor(n / dim)];
-        return count > 0 ? (tau * mean + sums[n]) / (tau + count) : mean;
-      });
+      let means: Float64Array;
+      if (meanTying === 'state') {
+        // One offset for the state: Σ_k (Σ γ_k x' − Σ γ_k μ_k) over all its Gaussians.
+        let total = 0;
+        const offset = new Float64Array(dim);
+        for (let k = 0; k < gmm.components; k++) {
+          total += counts[k];
+          for (let d = 0; d < dim; d++) offset[d] += sums[k * dim + d] - counts[k] * gmm.means[k * dim + d];
+        }
+        means = Float64Array.from(gmm.means, (mean, n) => mean + offset[n % dim] / (tau + total));
+      } else {
+        means = Float64Array.from(gmm.means, (mean, n) => {
+          const count = counts[Math.floor(n / dim)];
+          return count > 0 ? (tau * mean + sums[n]) / (tau + count) : mean;
+        });
+      }
       return new DiagonalGmm(dim, { weights: gmm.weights, means, variances: gmm.variances });
     });
   }
@@ -278,6 +309,7 @@ export function validateSpeakerAdaptation(model: SpeechModel, options: SpeakerAd
   if (!(priorFrames >= 0)) throw new RangeError(`speaker adaptation: priorFrames must be ≥ 0; got ${priorFrames}`);
   if (!(silenceWeight >= 0 && silenceWeight <= 1)) throw new RangeError(`speaker adaptation: silenceWeight must be in [0, 1]; got ${silenceWeight}`);
   if (!(settings.meanPriorFrames > 0)) throw new RangeError(`speaker adaptation: meanPriorFrames must be > 0; got ${settings.meanPriorFrames}`);
+  if (!MEAN_TYINGS.includes(settings.meanTying)) throw new RangeError(`speaker adaptation: meanTying must be one of ${MEAN_TYINGS.join(', ')}; got ${JSON.stringify(settings.meanTying)}`);
   if (!(minWordFrames >= 0)) throw new RangeError(`speaker adaptation: minWordFrames must be ≥ 0; got ${minWordFrames}`);
   if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError(`speaker adaptation: iterations must be a positive integer; got ${iterations}`);
   if (!Number.isInteger(blocks) || blocks < 1 || dim % blocks !== 0) throw new RangeError(`speaker adaptation: blocks must divide the ${dim} features; got ${blocks}`);

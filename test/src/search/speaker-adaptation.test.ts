@@ -235,6 +235,34 @@ describe('SpeakerAdaptation', () => {
     expect(adaptedRecognizer.decodeUtterance(features)?.text).toBe('up');
   });
 
+  it('adaptedGmms moves every Gaussian of a state by one offset from all its frames (meanTying state), or each by its own', () => {
+    // The second state of "up" gets two Gaussians far apart in the last feature.
+    const base = model();
+    const twoGaussians = new DiagonalGmm(3, { weights: [0.5, 0.5], means: [4, 4, 1, 4, 4, 11], variances: [0.6, 1, 0.4, 0.6, 1, 0.4] });
+    const m: SpeechModel = { ...base, gmms: base.gmms.map((gmm, i) => (i === 1 ? twoGaussians : gmm)) };
+    const frames = [
+      ...Array.from({ length: 4 }, () => [-6, -6, -2]),
+      ...Array.from({ length: 6 }, () => [0.5, 0, 0]),
+      ...Array.from({ length: 4 }, () => [4, 4.5, 1]), // the first Gaussian's: posteriors 1 and e^−125
+      ...Array.from({ length: 2 }, () => [4, 4, 12]), // the second's
+      ...Array.from({ length: 4 }, () => [-6, -6, -2]),
+    ];
+    const features: FrameBlock = { data: Float32Array.from(frames.flat()), count: frames.length, width: 3, firstFrame: 0 };
+    const words: HypothesisWord[] = [{ word: 'up', startFrame: 4, endFrame: 15, start: 0.04, end: 0.16, confidence: 1 }];
+    const adapt = (meanTying: 'state' | 'gaussian'): DiagonalGmm => {
+      const speaker = new SpeakerAdaptation(m, { meanPriorFrames: 5, meanTying }).deferEstimates();
+      speaker.learn(features, words);
+      return speaker.adaptedGmms()[1];
+    };
+    // State: Σ (x − μ_k) = 4 (0, 0.5, 0) + 2 (0, 0, 1) over τ + 6 frames, added to both means.
+    const tied = adapt('state');
+    [4, 4 + 2 / 11, 1 + 2 / 11, 4, 4 + 2 / 11, 11 + 2 / 11].forEach((value, n) => expect(tied.means[n]).toBeCloseTo(value, 9));
+    // Gaussian: each mean (τ μ + Σ x) / (τ + n) from its own frames.
+    const own = adapt('gaussian');
+    [4, (5 * 4 + 4 * 4.5) / 9, 1, 4, 4, (5 * 11 + 2 * 12) / 7].forEach((value, n) => expect(own.means[n]).toBeCloseTo(value, 9));
+    expect([...tied.weights]).toEqual([0.5, 0.5]);
+  });
+
   it('adaptedGmms maps the frames through the transform of its moment: the MAP means of the transformed frames', () => {
     const m = model();
     const frames = [
@@ -273,6 +301,7 @@ describe('SpeakerAdaptation', () => {
     expect(() => new SpeakerAdaptation(model(), { priorFrames: -1 })).toThrow(/priorFrames must be ≥ 0/);
     expect(() => new SpeakerAdaptation(model(), { silenceWeight: 2 })).toThrow(/silenceWeight must be in \[0, 1\]/);
     expect(() => new SpeakerAdaptation(model(), { meanPriorFrames: 0 })).toThrow(/meanPriorFrames must be > 0/);
+    expect(() => new SpeakerAdaptation(model(), { meanTying: 'word' as 'state' })).toThrow(/meanTying must be one of state, gaussian/);
     expect(() => new Recognizer(model(), { adaptation: 'speaker', speakerAdaptation: { iterations: 0 } })).toThrow(
       expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(/iterations must be a positive integer/) }),
     );
