@@ -33,6 +33,7 @@ import { audioFile } from '../streams/audio-file-source.ts';
 import { loadModel } from '../streams/model-file.ts';
 import { recognize } from '../streams/recognizer-operators.ts';
 import { positiveInteger } from './options.ts';
+import { loadTalker, saveTalker } from './talker-file.ts';
 
 export interface DecodeCommandOptions {
   model?: string;
@@ -55,6 +56,7 @@ export interface DecodeCommandOptions {
   endpoint: boolean;
   adaptation?: RecognizerAdaptation;
   learnFirst?: boolean;
+  talker?: string;
 }
 
 const number = (name: string) => (value: string): number => {
@@ -186,11 +188,16 @@ export function decodeCommand(): Command {
       '--learn-first',
       "with --adaptation speaker: learn the talker from all the files before decoding them for the output, as `beamline eval` does (two passes learn the transform, a third moves the means of the model's states towards the voice); about four times the work, and nothing is printed until the learning is done",
     )
+    .option('--talker <file>', 'with --adaptation speaker: start from the talker saved in this file (if it exists) and save what these files taught back to it')
     .action(async (files: string[], options: DecodeCommandOptions) => {
       const recognizer = await recognizerFromOptions(options);
       const live = process.stdout.isTTY === true && options.format === 'text';
+      if (options.talker !== undefined && recognizer.adaptation !== 'speaker') throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, '--talker needs --adaptation speaker');
+      if (options.talker !== undefined && options.learnFirst) {
+        throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, '--learn-first learns the talker from these files alone; --talker carries one across runs: give one of them');
+      }
       // One talker across the files: what the first files teach helps the next.
-      let speaker = recognizer.adaptation === 'speaker' ? recognizer.createSpeaker() : undefined;
+      let speaker = recognizer.adaptation !== 'speaker' ? undefined : options.talker !== undefined ? await loadTalker(recognizer, options.talker) : recognizer.createSpeaker();
       let decoding = recognizer;
       if (options.learnFirst) {
         if (speaker === undefined) throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, '--learn-first needs --adaptation speaker');
@@ -251,6 +258,7 @@ export function decodeCommand(): Command {
           if (options.format === 'jsonl') process.stdout.write(`${JSON.stringify({ file, error: { code: error.code, message: error.message } })}\n`);
         }
       }
+      if (options.talker !== undefined && speaker !== undefined) await saveTalker(options.talker, speaker);
       if (firstFailure !== undefined) {
         throw new BeamlineError(firstFailure, `${failures} of ${files.length} files could not be decoded (see above); the others were`);
       }

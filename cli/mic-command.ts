@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { BeamlineError, ERROR_CODES, RECOGNIZER_ADAPTATIONS, Recognizer, Resampler, type DecoderEvent, type RecognizerAdaptation } from '../src/index.ts';
 import { loadModel } from '../streams/model-file.ts';
+import { loadTalker, saveTalker } from './talker-file.ts';
 
 /** The capture process; tests put a stand-in that plays a file in its place (BEAMLINE_MIC_CAPTURE). */
 const CHILD = process.env.BEAMLINE_MIC_CAPTURE ?? fileURLToPath(new URL('./microphone-child.js', import.meta.url));
@@ -25,6 +26,7 @@ interface MicOptions {
   listDevices?: boolean;
   model?: string;
   adaptation: RecognizerAdaptation;
+  talker?: string;
 }
 
 const unavailable = (detail: string): BeamlineError =>
@@ -65,6 +67,8 @@ async function listDevices(): Promise<void> {
 
 async function decodeMicrophone(options: MicOptions): Promise<void> {
   const recognizer = new Recognizer(await loadModel(options.model), { streaming: true, adaptation: options.adaptation });
+  if (options.talker !== undefined && recognizer.adaptation !== 'speaker') throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, '--talker needs --adaptation speaker');
+  const talker = options.talker !== undefined ? await loadTalker(recognizer, options.talker) : undefined;
   const { child, report } = await startChild(['capture', ...(options.device ? [options.device] : [])]);
   if (report.type === 'error') {
     child.kill();
@@ -73,7 +77,16 @@ async function decodeMicrophone(options: MicOptions): Promise<void> {
   if (report.type !== 'started') throw unavailable('unexpected answer from the capture process');
   const rate = report.sampleRate;
   const resampler = rate !== recognizer.sampleRateHz ? await Resampler.create({ inputRateHz: rate, outputRateHz: recognizer.sampleRateHz }) : undefined;
-  const session = recognizer.createSession();
+  const session = recognizer.createSession(talker);
+  // The talker is saved after each utterance it learnt from, one write at a time.
+  let saving = Promise.resolve();
+  const save = (): void => {
+    if (options.talker === undefined || talker === undefined) return;
+    const path = options.talker;
+    saving = saving.then(() => saveTalker(path, talker)).catch((error: unknown) => {
+      process.stderr.write(`beamline: cannot save the talker to ${path}: ${error instanceof Error ? error.message : String(error)}\n`);
+    });
+  };
   const tty = process.stdout.isTTY === true;
   process.stderr.write(`Listening on ${report.label || 'the default microphone'} (${rate} Hz); Ctrl-C to stop.\n`);
 
@@ -83,6 +96,7 @@ async function decodeMicrophone(options: MicOptions): Promise<void> {
         if (tty) process.stdout.write(`\r\x1b[K${event.words.slice(0, event.stable).join(' ')}${event.stable < event.words.length ? ` \x1b[2m${event.words.slice(event.stable).join(' ')}\x1b[0m` : ''}`);
       } else if (event.text !== '') {
         process.stdout.write(`${tty ? '\r\x1b[K' : ''}[${event.start.toFixed(2)}–${event.end.toFixed(2)} s] ${event.text}\n`);
+        save();
       }
     }
   };
@@ -108,6 +122,7 @@ async function decodeMicrophone(options: MicOptions): Promise<void> {
   });
   show([...(resampler ? session.push(resampler.finish()) : []), ...session.finish()]);
   resampler?.release();
+  await saving;
   if (tty) process.stdout.write('\r\x1b[K');
 }
 
@@ -122,6 +137,7 @@ export function micCommand(): Command {
         .choices(RECOGNIZER_ADAPTATIONS)
         .default('none'),
     )
+    .option('--talker <file>', 'with --adaptation speaker: start from the talker saved in this file (if it exists), and save what each utterance teaches back to it')
     .action(async (options: MicOptions) => {
       if (options.listDevices) await listDevices();
       else await decodeMicrophone(options);

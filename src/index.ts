@@ -146,4 +146,4 @@ export {
 export { exhaustiveViterbi, type ReferenceResult, type ReferenceWord } from './search/exhaustive-viterbi.ts';
 export { RECOGNIZER_ADAPTATIONS, RecognitionSession, Recognizer, SPEAKER_LEARNING_PASSES, type RecognizerAdaptation, type RecognizerOptions } from './search/recognizer.ts';
 export { DEFAULT_BIAS_PRIOR_FRAMES, biasOffset, estimateCepstralBias, subtractBias, type CepstralBiasOptions } from './search/cepstral-bias.ts';
-export { DEFAULT_SPEAKER_ADAPTATION, MEAN_TYINGS, SpeakerAdaptation, type MeanTying, type SpeakerAdaptationOptions, validateSpeakerAdaptation } from './search/speaker-adaptation.ts';
+export { DEFAULT_SPEAKER_ADAPTATION, MEAN_TYINGS, SpeakerAdaptation, type MeanTying, type SpeakerAdaptationOptions, type TalkerState, validateSpeakerAdaptation } from './search/speaker-adaptation.ts';

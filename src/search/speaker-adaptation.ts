@@ -16,6 +16,7 @@
  */
 import { DiagonalGmm } from '../acoustic/diagonal-gmm.ts';
 import { applyFmllr, estimateFmllr, FmllrStatistics } from '../acoustic/fmllr.ts';
+import { BeamlineError, ERROR_CODES } from '../errors.ts';
 import type { FrameBlock } from '../frames/frame-block.ts';
 import { spell, type UnitHmm } from '../graph/unit-hmm.ts';
 import { buildUtteranceGraph } from '../graph/utterance-graph.ts';
@@ -255,6 +256,66 @@ export class SpeakerAdaptation {
     this.wordFramesAdded = 0;
   }
 
+  /**
+   * What has been learnt of the talker, as plain JSON (about 0.7 MB with the digits model): the
+   * statistics, the transform and the means' statistics, to go on from in a later run
+   * (`SpeakerAdaptation.restore`).
+   */
+  toJSON(): TalkerState {
+    return {
+      format: TALKER_FORMAT,
+      version: TALKER_VERSION,
+      model: this.model.name,
+      utterances: this.utterancesAdded,
+      wordFrames: this.wordFramesAdded,
+      transform: this.current === undefined ? null : [...this.current],
+      statistics: { frames: this.statistics.frames, linear: [...this.statistics.linear], quadratic: [...this.statistics.quadratic] },
+      meanSums: this.meanSums.map((sums) => [...sums]),
+      meanCounts: this.meanCounts.map((counts) => [...counts]),
+    };
+  }
+
+  /**
+   * A talker saved by `toJSON`, for the same model, learning on from where it was. Anything that
+   * does not fit the model (another model's talker, a truncated or edited file) is a
+   * DATA_INVALID error naming the field.
+   */
+  static restore(model: SpeechModel, state: unknown, options: SpeakerAdaptationOptions = {}): SpeakerAdaptation {
+    const invalid = (message: string): BeamlineError => new BeamlineError(ERROR_CODES.DATA_INVALID, `talker: ${message}`);
+    if (typeof state !== 'object' || state === null) throw invalid('not a JSON object');
+    const saved = state as Partial<Record<keyof TalkerState, unknown>>;
+    if (saved.format !== TALKER_FORMAT) throw invalid(`format must be ${JSON.stringify(TALKER_FORMAT)}; got ${JSON.stringify(saved.format)}`);
+    if (saved.version !== TALKER_VERSION) throw invalid(`version ${JSON.stringify(saved.version)} is not one this beamline reads (${TALKER_VERSION})`);
+    if (saved.model !== model.name) throw invalid(`learnt with the model ${JSON.stringify(saved.model)}, not ${JSON.stringify(model.name)}: a talker is tied to its model's features`);
+    const dim = model.gmms[0].dim;
+    const numbers = (field: string, value: unknown, length: number): Float64Array => {
+      if (!Array.isArray(value) || value.length !== length || !value.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+        throw invalid(`${field} must be ${length} finite number${length === 1 ? '' : 's'}`);
+      }
+      return Float64Array.from(value as number[]);
+    };
+    const count = (field: string, value: unknown): number => {
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw invalid(`${field} must be a number ≥ 0; got ${JSON.stringify(value)}`);
+      return value;
+    };
+    const talker = new SpeakerAdaptation(model, options);
+    talker.utterancesAdded = count('utterances', saved.utterances);
+    talker.wordFramesAdded = count('wordFrames', saved.wordFrames);
+    talker.current = saved.transform === null ? undefined : numbers('transform', saved.transform, dim * (dim + 1));
+    const statistics = saved.statistics as { frames?: unknown; linear?: unknown; quadratic?: unknown } | undefined;
+    if (typeof statistics !== 'object' || statistics === null) throw invalid('statistics missing');
+    talker.statistics.frames = count('statistics.frames', statistics.frames);
+    talker.statistics.linear.set(numbers('statistics.linear', statistics.linear, talker.statistics.linear.length));
+    talker.statistics.quadratic.set(numbers('statistics.quadratic', statistics.quadratic, talker.statistics.quadratic.length));
+    const perGmm = (field: string, value: unknown, sizeOf: (gmm: DiagonalGmm) => number): Float64Array[] => {
+      if (!Array.isArray(value) || value.length !== model.gmms.length) throw invalid(`${field} must have one list per GMM of the model (${model.gmms.length})`);
+      return model.gmms.map((gmm, g) => numbers(`${field}[${g}]`, value[g], sizeOf(gmm)));
+    };
+    talker.meanSums = perGmm('meanSums', saved.meanSums, (gmm) => gmm.components * gmm.dim);
+    talker.meanCounts = perGmm('meanCounts', saved.meanCounts, (gmm) => gmm.components);
+    return talker;
+  }
+
   /** Forgets the speaker: a new talker starts from the identity. */
   reset(): void {
     this.statistics = this.emptyStatistics();
@@ -283,6 +344,26 @@ export class SpeakerAdaptation {
     }
     return prior.clone();
   }
+}
+
+const TALKER_FORMAT = 'beamline-talker';
+const TALKER_VERSION = 1;
+
+/** A talker as `SpeakerAdaptation.toJSON` writes it. */
+export interface TalkerState {
+  readonly format: typeof TALKER_FORMAT;
+  readonly version: typeof TALKER_VERSION;
+  /** The model's name: the statistics are in its feature space. */
+  readonly model: string;
+  readonly utterances: number;
+  readonly wordFrames: number;
+  /** W = [A b], row-major d × (d+1); null before the first estimate. */
+  readonly transform: number[] | null;
+  /** The fMLLR statistics, the model prior included (FmllrStatistics' layout). */
+  readonly statistics: { readonly frames: number; readonly linear: number[]; readonly quadratic: number[] };
+  /** Per GMM, Σ γ x per component (components × dim) and Σ γ per component. */
+  readonly meanSums: number[][];
+  readonly meanCounts: number[][];
 }
 
 /** Σ γ (A x + b) per component from Σ γ x and Σ γ, W = [A b] row-major dim × (dim + 1). */

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +75,24 @@ describe('beamline decode with the shipped model and the digit loop', () => {
     expect(results[1].text).toBe('two');
     expect(stderr).toMatch(/not-audio\.wav: AUDIO_NOT_AUDIO/);
     expect(stderr).toMatch(/1 of 2 files could not be decoded/);
+  });
+
+  it('keeps a talker in --talker across runs, and refuses a file that is not one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'beamline-talker-'));
+    const talker = join(dir, 'talker.json');
+    const utterances = async (): Promise<number> => (JSON.parse(await readFile(talker, 'utf8')) as { utterances: number }).utterances;
+    const first = await beamline('decode', '--adaptation', 'speaker', '--talker', talker, `${samples}seven-en-us-16k.wav`, `${samples}two-en-gb-8k.wav`);
+    expect(first.code).toBe(0);
+    expect(await utterances()).toBe(2);
+    const second = await beamline('decode', '--adaptation', 'speaker', '--talker', talker, `${samples}nine-en-us-female-22k.wav`);
+    expect(second.stdout).toContain('nine');
+    expect(await utterances()).toBe(3);
+    await writeFile(talker, '{"format": "beamline-talker", "ver');
+    const broken = await beamline('decode', '--adaptation', 'speaker', '--talker', talker, `${samples}seven-en-us-16k.wav`);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/DATA_INVALID: .*talker\.json: the talker file is not JSON/);
+    const noAdaptation = await beamline('decode', '--talker', talker, `${samples}seven-en-us-16k.wav`);
+    expect(noAdaptation.stderr).toMatch(/CONFIG_INVALID: --talker needs --adaptation speaker/);
   });
 
   it('names an unknown word in --words and refuses two grammars at once', async () => {

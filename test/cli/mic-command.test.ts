@@ -4,6 +4,9 @@
  * capture would not see.
  */
 import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -50,4 +53,21 @@ describe('beamline mic with a microphone', () => {
     expect(stderr).toContain('Listening on fake microphone (48000 Hz)');
     expect(stdout).toMatch(/^\[\d+\.\d{2}–\d+\.\d{2} s\] three one four\n$/);
   }, 40_000);
+
+  it('keeps the talker in --talker across runs: each run learns on from the last', async () => {
+    const talker = join(await mkdtemp(join(tmpdir(), 'beamline-talker-')), 'me.json');
+    const env = {
+      BEAMLINE_MIC_CAPTURE: fileURLToPath(new URL('../clients/fake-microphone.js', import.meta.url)),
+      FAKE_MICROPHONE_WAV: fileURLToPath(new URL('../../demo/samples/three-one-four-noisy-48k.wav', import.meta.url)),
+    };
+    const utterances = async (): Promise<number> => (JSON.parse(await readFile(talker, 'utf8')) as { utterances: number }).utterances;
+    expect((await run(['mic', '--adaptation', 'speaker', '--talker', talker], env)).code).toBe(0);
+    expect(await utterances()).toBe(1);
+    const second = await run(['mic', '--adaptation', 'speaker', '--talker', talker], env);
+    expect(second.stdout).toMatch(/three one four/);
+    expect(await utterances()).toBe(2);
+    const refused = await run(['mic', '--talker', talker], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/CONFIG_INVALID: --talker needs --adaptation speaker/);
+  }, 60_000);
 });

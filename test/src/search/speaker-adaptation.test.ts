@@ -297,6 +297,45 @@ describe('SpeakerAdaptation', () => {
     expect(untransformed.transform).toBe(transform);
   });
 
+  it('saves a talker as JSON and restores it: the same transform and means, and it learns on exactly as the original', () => {
+    const random = new SeededRandom(3);
+    const m = model();
+    const talker = new SpeakerAdaptation(m);
+    const utterances = Array.from({ length: 4 }, () => utterance(randomWords(random), random));
+    for (const { features, words } of utterances.slice(0, 3)) talker.learn(features, words);
+    const restored = SpeakerAdaptation.restore(m, JSON.parse(JSON.stringify(talker)));
+    expect(restored.utterances).toBe(3);
+    expect(restored.wordFrames).toBe(talker.wordFrames);
+    expect([...restored.transform!]).toEqual([...talker.transform!]);
+    expect(restored.adaptedGmms().map((gmm) => [...gmm.means])).toEqual(talker.adaptedGmms().map((gmm) => [...gmm.means]));
+    // One more utterance each: the estimates stay identical.
+    const { features, words } = utterances[3];
+    talker.learn(features, words);
+    restored.learn(features, words);
+    expect([...restored.transform!]).toEqual([...talker.transform!]);
+    // A talker that has learnt nothing restores with no transform.
+    expect(SpeakerAdaptation.restore(m, new SpeakerAdaptation(m).toJSON()).transform).toBeUndefined();
+  });
+
+  it('refuses a saved talker of another model, another format or with a field cut short, naming the field', () => {
+    const m = model();
+    const talker = new SpeakerAdaptation(m);
+    talker.learn(...(({ features, words }) => [features, words] as const)(utterance(['up'], new SeededRandom(1))));
+    const saved = talker.toJSON();
+    const refused = (state: unknown, pattern: RegExp): void => {
+      expect(() => SpeakerAdaptation.restore(m, state)).toThrow(expect.objectContaining({ code: 'DATA_INVALID', message: expect.stringMatching(pattern) }));
+    };
+    refused(null, /not a JSON object/);
+    refused({ ...saved, format: 'beamline-model' }, /format must be "beamline-talker"/);
+    refused({ ...saved, version: 2 }, /version 2 is not one this beamline reads/);
+    refused({ ...saved, model: 'fsdd-digits' }, /learnt with the model "fsdd-digits"/);
+    refused({ ...saved, transform: saved.transform!.slice(1) }, /transform must be 12 finite numbers/);
+    refused({ ...saved, statistics: { ...saved.statistics, quadratic: [1, 2] } }, /statistics\.quadratic must be/);
+    refused({ ...saved, meanSums: saved.meanSums.slice(1) }, /meanSums must have one list per GMM of the model \(5\)/);
+    refused({ ...saved, meanCounts: saved.meanCounts.map((c, g) => (g === 2 ? [Number.NaN] : c)) }, /meanCounts\[2\] must be 1 finite number$/);
+    refused({ ...saved, utterances: -1 }, /utterances must be a number ≥ 0/);
+  });
+
   it('rejects bad settings with a clear error, through the recogniser too', () => {
     expect(() => new SpeakerAdaptation(model(), { priorFrames: -1 })).toThrow(/priorFrames must be ≥ 0/);
     expect(() => new SpeakerAdaptation(model(), { silenceWeight: 2 })).toThrow(/silenceWeight must be in \[0, 1\]/);
