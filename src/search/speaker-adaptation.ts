@@ -257,9 +257,9 @@ export class SpeakerAdaptation {
   }
 
   /**
-   * What has been learnt of the talker, as plain JSON (about 0.9 MB of text with the digits model): the
-   * statistics, the transform and the means' statistics, to go on from in a later run
-   * (`SpeakerAdaptation.restore`).
+   * What has been learnt of the talker, as plain JSON (about 0.9 MB of text with the digits
+   * model): the statistics, the transform and the means' statistics, to go on from in a later
+   * run (`SpeakerAdaptation.restore`).
    */
   toJSON(): TalkerState {
     return {
