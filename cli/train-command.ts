@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   BeamlineError,
   DEFAULT_CMN_CONFIG,
@@ -17,6 +17,7 @@ import {
   SeededRandom,
   computeFeatures,
   concatBlocks,
+  mergeModels,
   padWithSilence,
   padWithZeros,
   clipQuietEdges,
@@ -85,6 +86,8 @@ export interface TrainOptions {
   padSilence: number;
   /** Seed of the augmentation's random numbers. */
   seed: number;
+  /** Train once per seed and merge the models (`mergeModels`); overrides `seed`. */
+  seeds?: number[];
   /** Add espeak-ng voices (female, child-like, other accents) to the training data. */
   syntheticVoices: boolean;
   /** Festival's diphone voices too (FESTIVAL_TRAINING_VOICES; festival and its festvox packages must be installed). */
@@ -143,6 +146,15 @@ export interface TrainOptions {
   mmiAcousticScale?: number;
   /** MMI's I-smoothing, in frames (mmi.ts's default otherwise). */
   mmiISmoothing?: number;
+}
+
+/** `--seeds`: two or more different non-negative integers, comma-separated. */
+function seedList(value: string): number[] {
+  const seeds = value.split(',').map((part) => Number(part.trim()));
+  if (seeds.length < 2 || seeds.some((seed) => !Number.isInteger(seed) || seed < 0) || new Set(seeds).size !== seeds.length) {
+    throw new InvalidArgumentError('--seeds must be two or more different non-negative integers, e.g. 1,2.');
+  }
+  return seeds;
 }
 
 /** Passes: `iterations` Viterbi passes at 1, 2, 4, … up to `mixtures` components, then Baum-Welch. */
@@ -405,19 +417,45 @@ export async function train(options: TrainOptions): Promise<{ model: SpeechModel
       notes: `VTLP warps ${warps.join(', ')} (1: none); silence padding up to ${options.padSilence} s per end; noisy copies at SNR ${options.noiseCopies.map(formatSnrLevel).join(', ') || 'none'} dB; ${options.connected ?? 0} connected strings; ${options.clippedCopies ?? 0} edge-clipped copies per recording; ${options.zeroPaddedCopies ?? 0} zero-padded copies; speed copies ${speeds.join(', ') || 'none'}; warped copies ${(options.warpedCopies ?? []).map(formatSnrLevel).join(', ') || 'none'}; ${options.noiseOnly ?? 0} noise-only utterances; foreign-accented voices ${options.accentedVoices ? 'on' : 'off'}; festival voices ${options.festivalVoices ? 'on' : 'off'}; ${options.ldaDim !== undefined ? `LDA to ${options.ldaDim} dimensions` : 'no LDA'}; ${options.semiTiedRounds ?? 0} semi-tied transform rounds; ${passes.length} passes after the equal-length alignment; ${options.mmiPasses ?? 0} MMI passes; trained in ${seconds.toFixed(0)} s on one core`,
     },
   };
-  if (options.testIndices !== undefined && options.transcripts === undefined) {
-    const testEntries = await fsddCorpus(fsddDirOrExplain(options.fsdd), {
-      ...(options.speakers ? { speakers: options.speakers } : {}),
-      ...(options.excludeSpeakers ? { excludeSpeakers: options.excludeSpeakers } : {}),
-      indices: options.testIndices,
-    });
-    const { report, speakers } = await evaluate(model, testEntries, true);
-    const accuracy: Record<string, string> = { [`FSDD index ${options.testIndices.join('-')} (${testEntries.length} files)`]: `${report.percentCorrect.toFixed(1)}%` };
-    for (const [speaker, result] of Object.entries(speakers)) accuracy[speaker] = `${result.percentCorrect.toFixed(1)}%`;
-    log(`accuracy on FSDD index ${options.testIndices.join('-')}: ${report.percentCorrect.toFixed(1)}%`);
-    model = { ...model, provenance: { ...model.provenance, accuracy } };
-  }
+  model = await withMeasuredAccuracy(model, options, log);
   return { model, reports: trainer.reports, seconds };
+}
+
+/** The model with its accuracy on the options' test indices in its provenance (when there are any). */
+async function withMeasuredAccuracy(model: SpeechModel, options: TrainOptions, log: (line: string) => void): Promise<SpeechModel> {
+  if (options.testIndices === undefined || options.transcripts !== undefined) return model;
+  const testEntries = await fsddCorpus(fsddDirOrExplain(options.fsdd), {
+    ...(options.speakers ? { speakers: options.speakers } : {}),
+    ...(options.excludeSpeakers ? { excludeSpeakers: options.excludeSpeakers } : {}),
+    indices: options.testIndices,
+  });
+  const { report, speakers } = await evaluate(model, testEntries, true);
+  const accuracy: Record<string, string> = { [`FSDD index ${options.testIndices.join('-')} (${testEntries.length} files)`]: `${report.percentCorrect.toFixed(1)}%` };
+  for (const [speaker, result] of Object.entries(speakers)) accuracy[speaker] = `${result.percentCorrect.toFixed(1)}%`;
+  log(`accuracy on FSDD index ${options.testIndices.join('-')}: ${report.percentCorrect.toFixed(1)}%`);
+  return { ...model, provenance: { ...model.provenance, accuracy } };
+}
+
+/**
+ * The recipe once per seed of `options.seeds` (or once, with `options.seed`), the models merged
+ * state by state (src/training/merge-models.ts); accuracy is measured on the merged model.
+ */
+export async function trainSeeds(options: TrainOptions): Promise<{ model: SpeechModel; reports: PassReport[]; seconds: number }> {
+  const seeds = options.seeds ?? [options.seed];
+  if (seeds.length === 1) return train({ ...options, seed: seeds[0] });
+  const runs = [];
+  for (const seed of seeds) {
+    if (!options.quiet) process.stderr.write(`seed ${seed} (${runs.length + 1} of ${seeds.length})\n`);
+    const { testIndices: _measuredOnceMerged, ...rest } = options;
+    runs.push(await train({ ...rest, seed }));
+  }
+  const seconds = runs.reduce((sum, run) => sum + run.seconds, 0);
+  const merged = mergeModels(runs.map((run) => run.model));
+  const notes = `${merged.provenance.notes ?? ''}; seeds ${seeds.join(', ')} trained apart and merged state by state (${seconds.toFixed(0)} s on one core in all)`;
+  const model = await withMeasuredAccuracy({ ...merged, provenance: { ...merged.provenance, notes } }, options, (line) => {
+    if (!options.quiet) process.stderr.write(`${line}\n`);
+  });
+  return { model, reports: runs[0].reports, seconds };
 }
 
 export function trainCommand(): Command {
@@ -487,9 +525,10 @@ export function trainCommand(): Command {
     .option('--mmi-acoustic-scale <k>', 'MMI: scale on acoustic log-likelihoods in the word posteriors, in (0, 1] (default 0.1)', numberInRange('--mmi-acoustic-scale', 0, 1, true))
     .option('--mmi-i-smoothing <frames>', 'MMI: frames of each Gaussian\'s current statistics kept in its update (default 100)', numberInRange('--mmi-i-smoothing', 0, 1e6))
     .option('--seed <n>', 'seed of the augmentation', nonNegativeInteger('--seed'), 1)
+    .option('--seeds <list>', 'train once per seed (e.g. 1,2) and merge the models state by state: each mixture theirs at 1/n weight (better speaker-independent, n times the training and scoring)', seedList)
     .option('--test-indices <range>', 'measure the model on these FSDD indices and record it in the provenance (e.g. 0-4)', indexRange)
     .action(async (options: TrainOptions) => {
-      const { model, reports, seconds } = await train(options);
+      const { model, reports, seconds } = await trainSeeds(options);
       await saveModel(options.out, model);
       const curvePath = options.out.replace(/\.json$/, '') + '.svg';
       await writeFile(curvePath, curvePlot(reports, `Training ${model.name}`));

@@ -57,6 +57,7 @@ export { DiagonalGmmAccumulator, FullGmmAccumulator, splitGmm, type EstimationSt
 export { globalMoments, trainGmm, type GmmTrainingOptions, type GmmTrainingResult } from './training/gmm-em.ts';
 export { kMeans } from './training/kmeans.ts';
 export { forwardBackward, sequenceLogLikelihood, type ForwardBackwardResult } from './training/forward-backward.ts';
+export { mergeModels } from './training/merge-models.ts';
 export {
   HmmTrainer,
   type HmmTrainingOptions,

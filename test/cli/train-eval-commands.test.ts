@@ -90,6 +90,22 @@ describe.skipIf(missing)('beamline train and eval on FSDD', () => {
     expect(refused.stderr).toMatch(/^beamline: CONFIG_INVALID: --learn-first needs --adaptation speaker/);
   }, 120_000);
 
+  it('trains once per seed with --seeds and merges the models: every state holds each seed\'s Gaussians', async () => {
+    const merged = join(dir, 'merged.json');
+    const { code, stderr } = await beamline(
+      'train', '--fsdd', fsdd, '--speakers', 'theo', '--indices', '5-14', '--mixtures', '2', '--iterations', '1', '--baum-welch', '0', '--vtlp', '',
+      '--noise-copies', '15', '--seeds', '1,2', '--test-indices', '0-4', '--out', merged,
+    );
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/seed 1 \(1 of 2\)[\s\S]*seed 2 \(2 of 2\)[\s\S]*accuracy on FSDD index 0-4/);
+    const parsed = parseModel(readFileSync(merged, 'utf8'), merged);
+    expect(parsed.gmms.every((gmm) => gmm.components === 4)).toBe(true);
+    expect(parsed.provenance.notes).toContain('seeds 1, 2 trained apart and merged state by state');
+    const refused = await beamline('train', '--fsdd', fsdd, '--seeds', '1,1', '--out', merged);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--seeds must be two or more different/);
+  }, 120_000);
+
   it('reports a missing model and a missing data folder with coded errors', async () => {
     const noModel = await beamline('eval', fsdd, '--model', join(dir, 'none.json'));
     expect(noModel.code).toBe(1);
