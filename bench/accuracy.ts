@@ -10,14 +10,14 @@
  *
  *   npx tsx bench/accuracy.ts [--fsdd DIR] [--mixtures 4] [--vtlp 0.9,1.1] [--pad-silence 0.3] [--synthetic-voices] [--noise-copies 15,40]
  *     [--accented-voices] [--festival-voices] [--clipped-copies 1] [--noise-only 500] [--delta-window 3] [--acceleration-window 2]
- *     [--semi-tied-rounds 2] [--lda-dim 30] [--edge-silence-db 35] [--zero-padded-copies 1] [--skip-loso]
+ *     [--semi-tied-rounds 2] [--lda-dim 30] [--edge-silence-db 35] [--zero-padded-copies 1] [--seeds 1,2] [--skip-loso]
  */
 import { parseArgs } from 'node:util';
 import { evaluate } from '../cli/eval-command.ts';
 import { Recognizer, type RecognitionReport } from '../src/index.ts';
 import { confidenceAuc, digitStrings, scoreStrings, type ConfidencePair } from './connected-digits.ts';
 import { formatSnrLevel, fsddDirOrExplain, snrLevels } from '../cli/options.ts';
-import { train, type TrainOptions } from '../cli/train-command.ts';
+import { trainSeeds, type TrainOptions } from '../cli/train-command.ts';
 import { fsddCorpus } from '../streams/corpus.ts';
 import { unseenVoiceTables } from './unseen-voices.ts';
 
@@ -43,6 +43,7 @@ const { values } = parseArgs({
     'edge-silence-db': { type: 'string' },
     'lda-dim': { type: 'string' },
     'zero-padded-copies': { type: 'string', default: '0' },
+    seeds: { type: 'string' },
   },
 });
 const fsdd = fsddDirOrExplain(values.fsdd);
@@ -77,6 +78,8 @@ const base: TrainOptions = {
   ...(values['lda-dim'] !== undefined ? { ldaDim: Number(values['lda-dim']) } : {}),
   zeroPaddedCopies: Number(values['zero-padded-copies']),
   seed: 1,
+  // Several seeds: each model trained once per seed and merged (beamline train --seeds).
+  ...(values.seeds !== undefined ? { seeds: values.seeds.split(',').map(Number) } : {}),
   quiet: true,
 };
 
@@ -85,10 +88,10 @@ const wer = (report: RecognitionReport): string =>
   `${report.wordErrorRate.toFixed(1)}% (S ${report.counts.substitutions}, D ${report.counts.deletions}, I ${report.counts.insertions})`;
 console.log(
   `Digit accuracy by the online decoder: ${base.mixtures} Gaussians per state, VTLP warps ${vtlp.length ? vtlp.join(', ') : 'none'}, ` +
-    `silence padding up to ${base.padSilence} s, noisy copies at ${base.noiseCopies.map(formatSnrLevel).join(', ') || 'no'} dB SNR, synthetic voices ${base.syntheticVoices ? 'on' : 'off'}, festival voices ${base.festivalVoices ? 'on' : 'off'}, foreign-accented voices ${base.accentedVoices ? 'on' : 'off'}, Δ/ΔΔ windows ${base.deltaWindow ?? 2}/${base.accelerationWindow ?? base.deltaWindow ?? 2}, semi-tied rounds ${base.semiTiedRounds}, LDA ${base.ldaDim ?? 'none'}, edge silence in the first alignment ${base.edgeSilenceDb !== undefined ? `below ${base.edgeSilenceDb} dB` : 'none'}, zero-padded copies ${base.zeroPaddedCopies}, edge-clipped copies ${base.clippedCopies}, noise-only utterances ${base.noiseOnly}, MMI passes ${base.mmiPasses}${base.mmiPasses ? ` (κ ${base.mmiAcousticScale ?? 0.1}, τ ${base.mmiISmoothing ?? 100})` : ''}, ${new Date().toISOString().slice(0, 10)}`,
+    `silence padding up to ${base.padSilence} s, noisy copies at ${base.noiseCopies.map(formatSnrLevel).join(', ') || 'no'} dB SNR, synthetic voices ${base.syntheticVoices ? 'on' : 'off'}, festival voices ${base.festivalVoices ? 'on' : 'off'}, foreign-accented voices ${base.accentedVoices ? 'on' : 'off'}, Δ/ΔΔ windows ${base.deltaWindow ?? 2}/${base.accelerationWindow ?? base.deltaWindow ?? 2}, semi-tied rounds ${base.semiTiedRounds}, LDA ${base.ldaDim ?? 'none'}, edge silence in the first alignment ${base.edgeSilenceDb !== undefined ? `below ${base.edgeSilenceDb} dB` : 'none'}, zero-padded copies ${base.zeroPaddedCopies}, edge-clipped copies ${base.clippedCopies}, noise-only utterances ${base.noiseOnly}, MMI passes ${base.mmiPasses}${base.mmiPasses ? ` (κ ${base.mmiAcousticScale ?? 0.1}, τ ${base.mmiISmoothing ?? 100})` : ''}${base.seeds ? `, seeds ${base.seeds.join(', ')} merged` : ''}, ${new Date().toISOString().slice(0, 10)}`,
 );
 
-const full = await train(base);
+const full = await trainSeeds(base);
 const testEntries = await fsddCorpus(fsdd, { indices: [0, 4] });
 const testSplit = await evaluate(full.model, testEntries, true);
 const testSplitAdapted = await evaluate(new Recognizer(full.model, { decoder: { partials: false }, adaptation: 'speaker' }), testEntries, true);
@@ -109,7 +112,7 @@ if (!values['skip-loso']) {
   const speakerConnectedLive: RecognitionReport[] = [];
   const confidences: ConfidencePair[] = [];
   for (const speaker of SPEAKERS) {
-    const fold = await train({ ...base, excludeSpeakers: [speaker] });
+    const fold = await trainSeeds({ ...base, excludeSpeakers: [speaker] });
     const heldOut = await fsddCorpus(fsdd, { indices: [0, 4], speakers: [speaker] });
     isolated.push((await evaluate(fold.model, heldOut, true)).report);
     const strings = await digitStrings(heldOut, 40, base.sampleRate, 1);
