@@ -63,7 +63,7 @@ const listener: Listener = {
 };
 
 function transportFor(): Transport {
-  if (mode() === 'browser') return new InPageTransport(`/models/${encodeURIComponent(modelName)}.json`, listener);
+  if (mode() === 'browser') return new InPageTransport(`/models/${encodeURIComponent(modelName)}.json`, listener, document.body.dataset.adaptation === 'speaker');
   const url = new URL('/asr', location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   // A server started with --token: open the page as /?token=… and the socket passes it on.

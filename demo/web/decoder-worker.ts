@@ -3,7 +3,7 @@
  * so no audio leaves the machine. It loads the model the server offers by name, resamples the
  * page's audio to the model's rate, and posts back hypothesis events and search figures.
  */
-import { Recognizer, Resampler, parseModel, type DecoderEvent, type RecognitionSession } from '../../src/index.ts';
+import { Recognizer, Resampler, SpeakerAdaptation, parseModel, type DecoderEvent, type RecognitionSession } from '../../src/index.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
 const scope = self as unknown as { postMessage(message: FromWorker): void; onmessage: ((event: MessageEvent<ToWorker>) => void) | null };
@@ -31,9 +31,11 @@ async function handle(message: ToWorker): Promise<void> {
       if (recognizer === undefined) {
         const response = await fetch(message.modelUrl);
         if (!response.ok) throw new Error(`could not load the model (${response.status})`);
-        recognizer = new Recognizer(parseModel(await response.text(), message.modelUrl), { streaming: true });
+        recognizer = new Recognizer(parseModel(await response.text(), message.modelUrl), { streaming: true, ...(message.adapt ? { adaptation: 'speaker' as const } : {}) });
       }
-      session = recognizer.createSession();
+      // The talker the page kept from its last session, if any: this one learns on from it.
+      const talker = message.adapt && message.talker !== undefined ? SpeakerAdaptation.restore(recognizer.model, message.talker, recognizer.speakerAdaptation) : undefined;
+      session = recognizer.createSession(talker);
       rateHz = message.rateHz;
       resampler = rateHz !== recognizer.sampleRateHz ? await Resampler.create({ inputRateHz: rateHz, outputRateHz: recognizer.sampleRateHz }) : undefined;
       audioSeconds = 0;
@@ -54,8 +56,9 @@ async function handle(message: ToWorker): Promise<void> {
       resampler?.release();
       resampler = undefined;
       post([...events, ...session.finish()]);
+      const talker = session.speaker?.toJSON();
       session = undefined;
-      scope.postMessage({ type: 'stopped' });
+      scope.postMessage({ type: 'stopped', ...(talker !== undefined ? { talker } : {}) });
       return;
     }
   }

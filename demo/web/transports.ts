@@ -39,6 +39,7 @@ interface Reply {
 }
 
 const words = (text: string | undefined): string[] => (text ?? '').split(' ').filter(Boolean);
+const utterances = (count: number): string => `${count} utterance${count === 1 ? '' : 's'}`;
 
 export class ServerTransport implements Transport {
   private socket: WebSocket | undefined;
@@ -121,11 +122,14 @@ export class ServerTransport implements Transport {
     else if (reply.text !== undefined && (reply.text !== '' || this.stopping)) this.listener.final(reply.text, reply.result ?? []);
     if (reply.speaker_utterances !== undefined && reply.speaker_utterances > 0) {
       const count = reply.speaker_utterances;
-      this.listener.status(`Decoding on the server, adapted to your voice from ${count} utterance${count === 1 ? '' : 's'}`, 'ok');
+      this.listener.status(`Decoding on the server, adapted to your voice from ${utterances(count)}`, 'ok');
     }
     if (this.stopping && reply.text !== undefined) this.finished?.();
   }
 }
+
+/** In-page mode: the talker the last session of this page learnt, for the next to start from. */
+let inPageTalker: unknown;
 
 export class InPageTransport implements Transport {
   private readonly worker: Worker;
@@ -134,6 +138,8 @@ export class InPageTransport implements Transport {
   constructor(
     private readonly modelUrl: string,
     private readonly listener: Listener,
+    /** Adapt to the talker, as a server started with --adaptation speaker does. */
+    private readonly adapt = false,
   ) {
     this.worker = new Worker('/demo/decoder-worker.js');
     this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.handle(event.data);
@@ -141,7 +147,8 @@ export class InPageTransport implements Transport {
 
   start(rateHz: number): Promise<void> {
     this.listener.status('Loading the model into the page…', 'info');
-    return this.request({ type: 'start', rateHz, modelUrl: this.modelUrl }, 'started').then(() =>
+    const talker = this.adapt && inPageTalker !== undefined ? { talker: inPageTalker } : {};
+    return this.request({ type: 'start', rateHz, modelUrl: this.modelUrl, adapt: this.adapt, ...talker }, 'started').then(() =>
       this.listener.status(`Decoding in this page: no audio leaves the machine (${rateHz} Hz audio, resampled here)`, 'ok'),
     );
   }
@@ -175,10 +182,14 @@ export class InPageTransport implements Transport {
     if (message.type === 'events') {
       for (const event of message.events) {
         if (event.type === 'partial') this.listener.partial(event.words, event.stable);
-        else this.listener.final(event.text, event.words.map((w) => ({ word: w.word, start: w.start, end: w.end, conf: w.confidence })));
+        else {
+          this.listener.final(event.text, event.words.map((w) => ({ word: w.word, start: w.start, end: w.end, conf: w.confidence })));
+          if (event.talkerUtterances !== undefined && event.talkerUtterances > 0) this.listener.status(`Decoding in this page, adapted to your voice from ${utterances(event.talkerUtterances)}`, 'ok');
+        }
       }
       if (message.frames > 0) this.listener.search(message.tokensPerFrame);
     }
+    if (message.type === 'stopped' && message.talker !== undefined) inPageTalker = message.talker;
     if (this.waiting?.type === message.type) {
       const { resolve } = this.waiting;
       this.waiting = undefined;

@@ -98,9 +98,17 @@ describe.skipIf(executablePath === undefined)('demo pages in Chromium with a rec
     await page.click('#start');
     await page.waitForFunction((before) => Number(/from (\d+) utterance/.exec(document.getElementById('status')!.textContent!)?.[1] ?? 0) > before, firstSession, { timeout: 30_000 });
     await stop(page);
+    // Decoding in the page adapts the same way, its talker kept by the page between sessions.
+    expect(await secondFinal(page, 'browser')).toBe('three one four');
+    expect(await page.locator('#status').textContent()).toMatch(/^Decoding in this page, adapted to your voice from \d+ utterances?$/);
+    const inPage = await learnt();
+    await stop(page);
+    await page.click('#start');
+    await page.waitForFunction((before) => Number(/in this page, adapted to your voice from (\d+) utterance/.exec(document.getElementById('status')!.textContent!)?.[1] ?? 0) > before, inPage, { timeout: 30_000 });
+    await stop(page);
     await page.close();
     await adapting.close();
-  }, 90_000);
+  }, 120_000);
 
   it('decodes the microphone in the page, with the search view fed by the in-page decoder', async () => {
     const page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
