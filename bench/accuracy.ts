@@ -52,7 +52,6 @@ const vtlp = values.vtlp.split(',').filter(Boolean).map(Number);
 const base: TrainOptions = {
   fsdd,
   indices: [5, 49],
-  out: '',
   name: 'bench',
   sampleRate: 8000,
   cmn: 'utterance',

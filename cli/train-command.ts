@@ -2,7 +2,8 @@
  * `beamline train`: trains a whole-word GMM-HMM model from FSDD or a transcripts.tsv, printing
  * the log-likelihood of every pass, and writes the model with a training-curve SVG beside it.
  */
-import { writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -47,7 +48,7 @@ import {
   type TrainingUtterance,
 } from '../src/index.ts';
 import { fileSamples, fsddCorpus, transcriptsCorpus, type CorpusEntry } from '../streams/corpus.ts';
-import { DEFAULT_MODEL_PATH, saveModel } from '../streams/model-file.ts';
+import { saveModel } from '../streams/model-file.ts';
 import {
   ACCENTED_TRAINING_VOICES,
   FESTIVAL_TRAINING_VOICES,
@@ -67,7 +68,6 @@ export interface TrainOptions {
   speakers?: string[];
   excludeSpeakers?: string[];
   indices: [number, number];
-  out: string;
   name: string;
   sampleRate: number;
   cmn: CmnMode;
@@ -458,6 +458,36 @@ export async function trainSeeds(options: TrainOptions): Promise<{ model: Speech
   return { model, reports: runs[0].reports, seconds };
 }
 
+const curvePathOf = (modelPath: string): string => modelPath.replace(/\.json$/, '') + '.svg';
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.F_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where a trained model goes: `out` when given (refused if it or its curve exists, unless
+ * `force`), otherwise a new NAME.json in the current folder (NAME-2.json, … when taken). Training
+ * never writes over a file, the shipped model included, that nobody asked it to replace.
+ */
+export async function modelOutputPath(out: string | undefined, name: string, force: boolean): Promise<string> {
+  if (out !== undefined) {
+    for (const path of [out, curvePathOf(out)]) {
+      if (!force && (await exists(path))) throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, `${path} exists: give another --out, or --force to overwrite it`);
+    }
+    return out;
+  }
+  const stem = name.replace(/[^A-Za-z0-9._-]+/g, '-') || 'model';
+  for (let n = 1; ; n++) {
+    const path = `${stem}${n === 1 ? '' : `-${n}`}.json`;
+    if (!(await exists(path)) && !(await exists(curvePathOf(path)))) return path;
+  }
+}
+
 export function trainCommand(): Command {
   return new Command('train')
     .description('train a whole-word GMM-HMM digit model from FSDD (or a transcripts.tsv) and write it with its training curve')
@@ -466,9 +496,8 @@ export function trainCommand(): Command {
     .option('--speakers <names>', 'FSDD speakers to use, comma-separated (default: all)', list)
     .option('--exclude-speakers <names>', 'FSDD speakers to leave out, comma-separated', list)
     .addOption(new Option('--indices <range>', 'FSDD recording indices to use (the training split)').argParser(indexRange).default([5, 49], '5-49'))
-    .addOption(
-      new Option('--out <file>', 'where to write the model; the curve goes beside it as .svg').default(DEFAULT_MODEL_PATH, 'models/fsdd-digits.json in the package'),
-    )
+    .option('--out <file>', 'where to write the model; the curve goes beside it as .svg (default: NAME.json in the current folder, numbered if taken)')
+    .option('--force', 'overwrite --out (and its .svg) if they exist')
     .option('--name <name>', 'model name', 'fsdd-digits')
     .option('--sample-rate <hz>', 'model sample rate', positiveInteger('--sample-rate'), 8000)
     .addOption(new Option('--cmn <mode>', 'cepstral mean normalisation for batch decoding').choices(['utterance', 'live', 'none']).default('utterance'))
@@ -527,11 +556,13 @@ export function trainCommand(): Command {
     .option('--seed <n>', 'seed of the augmentation', nonNegativeInteger('--seed'), 1)
     .option('--seeds <list>', 'train once per seed (e.g. 1,2) and merge the models state by state: each mixture theirs at 1/n weight (better speaker-independent, n times the training and scoring)', seedList)
     .option('--test-indices <range>', 'measure the model on these FSDD indices and record it in the provenance (e.g. 0-4)', indexRange)
-    .action(async (options: TrainOptions) => {
+    .action(async (options: TrainOptions & { out?: string; force?: boolean }) => {
+      // Chosen before training, so a refusal costs nothing and nothing is ever overwritten unasked.
+      const out = await modelOutputPath(options.out, options.name, options.force === true);
       const { model, reports, seconds } = await trainSeeds(options);
-      await saveModel(options.out, model);
-      const curvePath = options.out.replace(/\.json$/, '') + '.svg';
+      await saveModel(out, model);
+      const curvePath = curvePathOf(out);
       await writeFile(curvePath, curvePlot(reports, `Training ${model.name}`));
-      process.stderr.write(`wrote ${options.out} and ${curvePath} (${seconds.toFixed(1)} s)\n`);
+      process.stderr.write(`wrote ${out} and ${curvePath} (${seconds.toFixed(1)} s)\n`);
     });
 }

@@ -145,9 +145,34 @@ describe('beamline train on a transcripts.tsv', () => {
       expect(model.units.find((unit) => unit.name === 'seven')?.emissions).toHaveLength(15);
       const bad = join(dir, 'bad.tsv');
       writeFileSync(bad, 'no tab on this line\n');
-      const failure = await beamline('train', '--transcripts', bad, '--out', out);
+      const failure = await beamline('train', '--transcripts', bad, '--out', join(dir, 'bad.json'));
       expect(failure.code).toBe(1);
       expect(failure.stderr).toContain('DATA_INVALID: bad.tsv line 1: expected "file<TAB>words"');
+
+      // Never over a file nobody asked it to replace: an existing --out is refused before any
+      // training, and is left as it was; --force replaces it.
+      const before = readFileSync(out, 'utf8');
+      const refused = await beamline('train', '--transcripts', tsv, '--mixtures', '1', '--iterations', '1', '--baum-welch', '0', '--out', out);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toBe(`beamline: CONFIG_INVALID: ${out} exists: give another --out, or --force to overwrite it\n`);
+      expect(readFileSync(out, 'utf8')).toBe(before);
+      const forced = await beamline('train', '--transcripts', tsv, '--mixtures', '1', '--iterations', '1', '--baum-welch', '0', '--out', out, '--force', '--name', 'forced');
+      expect(forced.code).toBe(0);
+      expect(parseModel(readFileSync(out, 'utf8'), out).name).toBe('forced');
+
+      // Without --out: a new NAME.json in the current folder, numbered when taken.
+      const cwd = process.cwd();
+      process.chdir(dir);
+      try {
+        for (const expected of ['digits.json', 'digits-2.json']) {
+          const run = await beamline('train', '--transcripts', tsv, '--mixtures', '1', '--iterations', '1', '--baum-welch', '0', '--name', 'digits');
+          expect(run.code).toBe(0);
+          expect(run.stderr).toContain(`wrote ${expected} and ${expected.replace('.json', '.svg')}`);
+          expect(parseModel(readFileSync(join(dir, expected), 'utf8'), expected).name).toBe('digits');
+        }
+      } finally {
+        process.chdir(cwd);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
