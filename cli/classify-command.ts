@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { IsolatedWordClassifier } from '../src/index.ts';
 import { fileFeatures } from '../streams/corpus.ts';
 import { loadModel } from '../streams/model-file.ts';
+import { FileFailures } from './file-failures.ts';
 
 export function classifyCommand(): Command {
   return new Command('classify')
@@ -17,8 +18,15 @@ export function classifyCommand(): Command {
     .action(async (files: string[], options: { model?: string; format: 'text' | 'jsonl' }) => {
       const model = await loadModel(options.model);
       const classifier = new IsolatedWordClassifier(model);
+      const failures = new FileFailures(options.format);
       for (const file of files) {
-        const scores = classifier.score(await fileFeatures(file, model.frontEnd, { cmnPriorMean: model.cmnPriorMean }));
+        let scores;
+        try {
+          scores = classifier.score(await fileFeatures(file, model.frontEnd, { cmnPriorMean: model.cmnPriorMean }));
+        } catch (error) {
+          failures.report(file, error);
+          continue;
+        }
         const [best, second] = scores;
         const word = best !== undefined && Number.isFinite(best.logLikelihood) ? best.word : '';
         const margin = best && second ? best.logLikelihood - second.logLikelihood : 0;
@@ -28,5 +36,6 @@ export function classifyCommand(): Command {
           process.stdout.write(`${file}\t${word || '(too short to recognise)'}\t(runner-up ${second?.word ?? '-'}, margin ${margin.toFixed(1)})\n`);
         }
       }
+      failures.finish(files.length);
     });
 }

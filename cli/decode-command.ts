@@ -21,7 +21,6 @@ import {
   wordLoopGrammar,
   type AudioChunk,
   type DecoderEvent,
-  type ErrorCode,
   type FinalHypothesis,
   type GmmScoringKind,
   type RecognizerAdaptation,
@@ -29,13 +28,14 @@ import {
   type SpeechModel,
   type WordGrammar,
 } from '../src/index.ts';
-import { audioFile } from '../streams/audio-file-source.ts';
+import { audioFile, type RawPcmOptions } from '../streams/audio-file-source.ts';
 import { loadModel } from '../streams/model-file.ts';
 import { recognize } from '../streams/recognizer-operators.ts';
-import { positiveInteger } from './options.ts';
+import { FileFailures } from './file-failures.ts';
+import { addRawPcmOptions, positiveInteger, rawPcmLayout, type RawPcmFlags } from './options.ts';
 import { loadTalker, saveTalker } from './talker-file.ts';
 
-export interface DecodeCommandOptions {
+export interface DecodeCommandOptions extends Partial<RawPcmFlags> {
   model?: string;
   grammar?: string;
   rule?: string;
@@ -130,9 +130,10 @@ const round = (seconds: number): number => Math.round(seconds * 1000) / 1000;
 export async function decodeFile(
   recognizer: Recognizer,
   file: string,
-  options: { realtime?: boolean; onPartial?: (event: DecoderEvent) => void; speaker?: SpeakerAdaptation },
+  options: { realtime?: boolean; onPartial?: (event: DecoderEvent) => void; speaker?: SpeakerAdaptation; raw?: RawPcmOptions },
 ): Promise<FinalHypothesis[]> {
-  const source = options.realtime === true ? atRealTime(audioFile(file)) : audioFile(file);
+  const audio = audioFile(file, options.raw !== undefined ? { raw: options.raw } : {});
+  const source = options.realtime === true ? atRealTime(audio) : audio;
   const events = await lastValueFrom(
     source.pipe(
       recognize(recognizer, options.speaker ? { speaker: options.speaker } : {}),
@@ -151,9 +152,9 @@ export function finalsText(finals: readonly FinalHypothesis[]): string {
 }
 
 export function decodeCommand(): Command {
-  return new Command('decode')
+  return addRawPcmOptions(new Command('decode'))
     .description('recognise the words spoken in each recording with the online decoder (default: the shipped digits model, any sequence of digits)')
-    .argument('<files...>', 'audio files: WAV, FLAC, OGG Vorbis or MP3, any sample rate')
+    .argument('<files...>', 'audio files: WAV, FLAC, OGG Vorbis or MP3, any sample rate, or headerless PCM with --raw; - for standard input')
     .option('--model <file>', 'model file (default: the shipped digits model)')
     .option('--grammar <file.jsgf>', 'JSGF grammar restricting what may be said (its first public rule, or --rule)')
     .option('--rule <name>', 'the JSGF rule to use')
@@ -189,7 +190,9 @@ export function decodeCommand(): Command {
       "with --adaptation speaker: learn the talker from all the files before decoding them for the output, as `beamline eval` does (two passes learn the transform, a third moves the means of the model's states towards the voice); about four times the work, and nothing is printed until the learning is done",
     )
     .option('--talker <file>', 'with --adaptation speaker: start from the talker saved in this file (if it exists) and save what these files taught back to it')
-    .action(async (files: string[], options: DecodeCommandOptions) => {
+    .action(async (files: string[], options: DecodeCommandOptions, command: Command) => {
+      const raw = rawPcmLayout({ rawChannels: 1, ...options }, command);
+      if (files.filter((file) => file === '-').length > 1) command.error('error: standard input (-) can be read only once', { exitCode: 2 });
       const recognizer = await recognizerFromOptions(options);
       const live = process.stdout.isTTY === true && options.format === 'text';
       if (options.talker !== undefined && recognizer.adaptation !== 'speaker') throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, '--talker needs --adaptation speaker');
@@ -208,7 +211,7 @@ export function decodeCommand(): Command {
           ({ speaker, recognizer: decoding } = await recognizer.learnTalker(async (learning) => {
             for (const file of files) {
               try {
-                await decodeFile(recognizer, file, { speaker: learning });
+                await decodeFile(recognizer, file, { speaker: learning, ...(raw ? { raw } : {}) });
               } catch (error) {
                 // A file that cannot be decoded teaches nothing; the pass that prints reports it.
                 if (!isBeamlineError(error)) throw error;
@@ -220,8 +223,7 @@ export function decodeCommand(): Command {
           bar?.stop();
         }
       }
-      let failures = 0;
-      let firstFailure: ErrorCode | undefined;
+      const failures = new FileFailures(options.format);
       for (const file of files) {
         const onPartial = (event: DecoderEvent): void => {
           if (event.type !== 'partial') return;
@@ -240,6 +242,7 @@ export function decodeCommand(): Command {
             ...(options.realtime ? { realtime: true } : {}),
             ...(options.partials || options.realtime ? { onPartial } : {}),
             ...(speaker ? { speaker } : {}),
+            ...(raw ? { raw } : {}),
           });
           const text = finalsText(finals);
           if (options.format === 'jsonl') {
@@ -250,17 +253,11 @@ export function decodeCommand(): Command {
             process.stdout.write(`${live && (options.partials || options.realtime) ? '\r\x1b[K' : ''}${file}\t${text}\n`);
           }
         } catch (error) {
-          if (!isBeamlineError(error)) throw error;
-          failures++;
-          firstFailure ??= error.code;
           if (live && (options.partials || options.realtime)) process.stdout.write('\r\x1b[K');
-          process.stderr.write(`beamline: ${file}: ${error.code}: ${error.message}\n`);
-          if (options.format === 'jsonl') process.stdout.write(`${JSON.stringify({ file, error: { code: error.code, message: error.message } })}\n`);
+          failures.report(file, error);
         }
       }
       if (options.talker !== undefined && speaker !== undefined) await saveTalker(options.talker, speaker);
-      if (firstFailure !== undefined) {
-        throw new BeamlineError(firstFailure, `${failures} of ${files.length} files could not be decoded (see above); the others were`);
-      }
+      failures.finish(files.length);
     });
 }

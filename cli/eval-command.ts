@@ -29,7 +29,7 @@ export interface EvalResult {
 
 async function corpusFor(data: string | undefined, options: EvalOptions): Promise<CorpusEntry[]> {
   if (data !== undefined && data.endsWith('.tsv')) return transcriptsCorpus(data);
-  const dir = fsddDirOrExplain(data);
+  const dir = fsddDirOrExplain(data, 'give the folder as the argument (beamline eval DIR)');
   if (!(await stat(dir)).isDirectory()) {
     throw new BeamlineError(ERROR_CODES.DATA_INVALID, `${dir}: expected an FSDD folder or a transcripts .tsv file`);
   }

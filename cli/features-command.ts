@@ -4,17 +4,10 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { lastValueFrom, tap } from 'rxjs';
-import {
-  CMN_MODES,
-  SAMPLE_FORMATS,
-  frontEndConfig,
-  isSampleFormat,
-  type CmnMode,
-  type FrameBlock,
-  type SampleFormat,
-} from '../src/index.ts';
+import { CMN_MODES, frontEndConfig, type CmnMode, type FrameBlock } from '../src/index.ts';
 import { audioFile, frontEnd } from '../streams/index.ts';
 import { loadModel } from '../streams/model-file.ts';
+import { addRawPcmOptions, rawPcmLayout, type RawPcmFlags } from './options.ts';
 
 function integer(name: string) {
   return (value: string): number => {
@@ -24,14 +17,11 @@ function integer(name: string) {
   };
 }
 
-interface FeaturesOptions {
+interface FeaturesOptions extends RawPcmFlags {
   format: 'jsonl' | 'csv';
   model?: string;
   sampleRate?: number;
   cmn?: CmnMode;
-  raw?: SampleFormat;
-  rawRate?: number;
-  rawChannels: number;
   precision: number;
 }
 
@@ -46,31 +36,24 @@ function formatBlock(block: FrameBlock, format: 'jsonl' | 'csv', precision: numb
 }
 
 export function featuresCommand(): Command {
-  return new Command('features')
-    .description('print MFCC + delta + delta-delta features (39 per 10 ms frame by default) of an audio file')
-    .argument('<file>', 'audio file: WAV, FLAC, OGG Vorbis, MP3, or headerless PCM with --raw')
+  return addRawPcmOptions(
+    new Command('features')
+      .description('print MFCC + delta + delta-delta features (39 per 10 ms frame by default) of an audio file')
+      .argument('<file>', 'audio file: WAV, FLAC, OGG Vorbis, MP3, or headerless PCM with --raw; - for standard input'),
+  )
     .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
     .option('--model <file>', "use this model's front-end settings (default: the built-in defaults, the same as the shipped model's)")
     .addOption(new Option('--sample-rate <hz>', 'front-end sample rate; the audio is resampled to it (default 8000)').argParser(integer('--sample-rate')))
     .addOption(new Option('--cmn <mode>', 'cepstral mean normalisation (default utterance)').choices([...CMN_MODES]))
-    .addOption(new Option('--raw <format>', 'read headerless PCM in this sample format').choices([...SAMPLE_FORMATS]))
-    .addOption(new Option('--raw-rate <hz>', 'sample rate of headerless PCM').argParser(integer('--raw-rate')))
-    .addOption(new Option('--raw-channels <n>', 'interleaved channels of headerless PCM').argParser(integer('--raw-channels')).default(1))
     .addOption(new Option('--precision <digits>', 'significant digits printed').argParser(integer('--precision')).default(7))
     .action(async (file: string, options: FeaturesOptions, command: Command) => {
-      if (options.raw !== undefined && options.rawRate === undefined) {
-        command.error('error: --raw needs --raw-rate (the sample rate of the headerless PCM)', { exitCode: 2 });
-      }
+      const raw = rawPcmLayout(options, command);
       const base = options.model !== undefined ? (await loadModel(options.model)).frontEnd : frontEndConfig();
       const config = frontEndConfig({
         ...base,
         frames: { ...base.frames, ...(options.sampleRate !== undefined ? { sampleRateHz: options.sampleRate } : {}) },
         cmn: { ...base.cmn, ...(options.cmn !== undefined ? { mode: options.cmn } : {}) },
       });
-      const raw =
-        options.raw !== undefined && isSampleFormat(options.raw) && options.rawRate !== undefined
-          ? { sampleFormat: options.raw, sampleRateHz: options.rawRate, channels: options.rawChannels }
-          : undefined;
       await lastValueFrom(
         audioFile(file, raw ? { raw } : {}).pipe(
           frontEnd(config),

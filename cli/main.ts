@@ -4,10 +4,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isBeamlineError } from '../src/index.ts';
+import { EXIT_DATA_ERROR, EXIT_INTERNAL_ERROR, EXIT_USAGE, InternalFailure } from './exit-codes.ts';
 
-/** Exit codes: 1 bad data or configuration (message carries the stable code), 2 usage. */
-export const EXIT_DATA_ERROR = 1;
-export const EXIT_USAGE = 2;
 
 /**
  * Each subcommand's module, loaded only when that command runs (all of them for help): the
@@ -52,6 +50,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`beamline: ${error.code}: ${error.message}\n`);
       return EXIT_DATA_ERROR;
     }
-    throw error;
+    if (error instanceof InternalFailure) {
+      process.stderr.write(`beamline: ${error.message}\n`);
+      return error.exitCode;
+    }
+    // Not the input's fault: a status of its own, so scripts can tell a bug from a bad file.
+    process.stderr.write(`beamline: internal error (a bug in beamline; please report it): ${error instanceof Error ? error.stack : String(error)}\n`);
+    return EXIT_INTERNAL_ERROR;
   }
 }

@@ -1,8 +1,9 @@
 /** Argument parsers and data-location defaults shared by the subcommands. */
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BeamlineError, ERROR_CODES } from '../src/index.ts';
+import { BeamlineError, ERROR_CODES, SAMPLE_FORMATS, type SampleFormat } from '../src/index.ts';
+import type { RawPcmOptions } from '../streams/audio-file-source.ts';
 
 export function positiveInteger(name: string) {
   return (value: string): number => {
@@ -104,13 +105,32 @@ export function defaultFsddDir(): string {
   return process.env.BEAMLINE_FSDD ?? fileURLToPath(new URL('../../shared/data/fsdd', import.meta.url));
 }
 
-export function fsddDirOrExplain(dir: string | undefined): string {
+/** The FSDD folder to read; `howToGive` is how this command takes a folder (an option or its argument). */
+export function fsddDirOrExplain(dir: string | undefined, howToGive = 'pass --fsdd DIR'): string {
   const chosen = dir ?? defaultFsddDir();
   if (!existsSync(chosen)) {
-    throw new BeamlineError(
-      ERROR_CODES.DATA_INVALID,
-      `no FSDD folder at ${chosen}: pass --fsdd DIR or set BEAMLINE_FSDD (the folder holding FSDD's recordings/)`,
-    );
+    throw new BeamlineError(ERROR_CODES.DATA_INVALID, `no FSDD folder at ${chosen}: ${howToGive} or set BEAMLINE_FSDD (the folder holding FSDD's recordings/)`);
   }
   return chosen;
+}
+
+export interface RawPcmFlags {
+  raw?: SampleFormat;
+  rawRate?: number;
+  rawChannels: number;
+}
+
+/** --raw, --raw-rate and --raw-channels: headerless PCM, as `sox … -t raw -` writes it. */
+export function addRawPcmOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--raw <format>', 'read headerless PCM in this sample format').choices([...SAMPLE_FORMATS]))
+    .addOption(new Option('--raw-rate <hz>', 'sample rate of headerless PCM').argParser(positiveInteger('--raw-rate')))
+    .addOption(new Option('--raw-channels <n>', 'interleaved channels of headerless PCM').argParser(positiveInteger('--raw-channels')).default(1));
+}
+
+/** The headerless PCM layout the flags give, or undefined without --raw; --raw without --raw-rate is a usage error. */
+export function rawPcmLayout(options: RawPcmFlags, command: Command): RawPcmOptions | undefined {
+  if (options.raw === undefined) return undefined;
+  if (options.rawRate === undefined) command.error('error: --raw needs --raw-rate (the sample rate of the headerless PCM)', { exitCode: 2 });
+  return { sampleFormat: options.raw, sampleRateHz: options.rawRate!, channels: options.rawChannels };
 }

@@ -6,14 +6,14 @@
  * the file's bytes and one batch of samples are in memory at once. FLAC, OGG Vorbis and MP3 are
  * decoded by node-web-audio-api at the file's native rate (read from the container by
  * music-metadata: that decoder's own resampling has no anti-aliasing, so it must never resample).
- * Headerless PCM needs its rate, sample format and channel count from the caller.
+ * Headerless PCM needs its rate, sample format and channel count from the caller. The path `-`
+ * reads standard input.
  *
  * Batches (0.1 s by default, after a short slow start) are emitted one per macrotask, so a long file never blocks the
  * event loop and downstream work runs between batches. Every failure is a BeamlineError with a
  * stable code that names the file.
  */
 import { readFile as readFileCallback } from 'node:fs';
-import { basename } from 'node:path';
 import { promisify } from 'node:util';
 import { Observable, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import {
@@ -157,13 +157,17 @@ async function compressedSource(bytes: Uint8Array, name: string): Promise<Decode
   };
 }
 
+/** The path that stands for standard input, as in most command-line tools. */
+export const STANDARD_INPUT = '-';
+
 async function openAudio(path: string, options: AudioFileOptions): Promise<DecodedSource> {
-  const name = basename(path);
+  // Messages name the file as the caller gave it, so two files of one name in two folders differ.
+  const name = path === STANDARD_INPUT ? 'standard input' : path;
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path); // a Buffer is a Uint8Array: no copy of the file
+    bytes = await readFile(path === STANDARD_INPUT ? 0 : path); // a Buffer is a Uint8Array: no copy of the file
   } catch (error) {
-    throw unreadable(path, error);
+    throw unreadable(name, error);
   }
   if (options.raw !== undefined) {
     return pcmSource(bytes, options.raw, options.raw.sampleRateHz, name);

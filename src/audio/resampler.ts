@@ -53,6 +53,33 @@ export function validateResamplerConfig(value: unknown): ResamplerConfig {
 
 type Converter = Awaited<ReturnType<typeof libsamplerateModule.create>>;
 
+/** libsamplerate converts by at most this factor either way (SRC_MAX_RATIO). */
+const MAX_RATIO = 256;
+/** The JavaScript wrapper refuses rates above this, though the converter only ever uses their ratio. */
+const WRAPPER_MAX_RATE_HZ = 192000;
+
+/**
+ * Rates with the same ratio that the wrapper accepts: divided by their greatest common divisor
+ * (768 kHz → 8 kHz is 96 → 1, exact), and only if that is not enough scaled down and rounded
+ * (192,001 Hz → 8 kHz becomes 96,001 → 4,000: a ratio off by 5·10⁻⁶, 0.02 s in an hour).
+ */
+function wrapperRates(inputRateHz: number, outputRateHz: number): [number, number] {
+  const divisor = greatestCommonDivisor(inputRateHz, outputRateHz);
+  let input = inputRateHz / divisor;
+  let output = outputRateHz / divisor;
+  const scale = Math.ceil(Math.max(input, output) / WRAPPER_MAX_RATE_HZ);
+  if (scale > 1) {
+    input = Math.max(1, Math.round(input / scale));
+    output = Math.max(1, Math.round(output / scale));
+  }
+  return [input, output];
+}
+
+function greatestCommonDivisor(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
 /** The library, loaded on first use. Its CommonJS exports arrive as `default` or as the module itself, depending on the loader. */
 async function loadLibsamplerate(): Promise<typeof libsamplerateModule> {
   const loaded = (await import('@alexanderolsen/libsamplerate-js')) as unknown as { default?: typeof libsamplerateModule } & typeof libsamplerateModule;
@@ -74,12 +101,16 @@ export class Resampler {
 
   static async create(config: Partial<ResamplerConfig> & Pick<ResamplerConfig, 'inputRateHz' | 'outputRateHz'>): Promise<Resampler> {
     const valid = validateResamplerConfig({ quality: DEFAULT_RESAMPLER_QUALITY, ...config });
-    const converter =
-      valid.inputRateHz === valid.outputRateHz
-        ? undefined
-        : await (await loadLibsamplerate()).create(1, valid.inputRateHz, valid.outputRateHz, {
-            converterType: CONVERTER_TYPE[valid.quality] as never,
-          });
+    if (valid.inputRateHz === valid.outputRateHz) return new Resampler(valid, undefined);
+    const ratio = valid.outputRateHz / valid.inputRateHz;
+    if (ratio < 1 / MAX_RATIO || ratio > MAX_RATIO) {
+      throw new BeamlineError(
+        ERROR_CODES.AUDIO_BAD_SAMPLE_RATE,
+        `cannot convert ${valid.inputRateHz} Hz to ${valid.outputRateHz} Hz: the rates may differ by a factor of at most ${MAX_RATIO}`,
+      );
+    }
+    const [inputRate, outputRate] = wrapperRates(valid.inputRateHz, valid.outputRateHz);
+    const converter = await (await loadLibsamplerate()).create(1, inputRate, outputRate, { converterType: CONVERTER_TYPE[valid.quality] as never });
     return new Resampler(valid, converter);
   }
 

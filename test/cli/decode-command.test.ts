@@ -1,9 +1,30 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import wavefile from 'wavefile';
+import { Resampler } from '../../src/audio/resampler.ts';
 import { beamline } from './run-cli.ts';
+
+const bin = fileURLToPath(new URL('../../bin/beamline.js', import.meta.url));
+
+/** Runs the installed command with `input` on its standard input. */
+function runWithInput(args: string[], input: Uint8Array): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [bin, ...args], { encoding: 'utf8' }, (error, stdout, stderr) =>
+      resolve({ code: error === null ? 0 : Number((error as { code?: number }).code ?? -1), stdout, stderr }),
+    );
+    child.stdin!.end(input);
+  });
+}
+
+/** The samples of a 16-bit mono WAV fixture, as int16. */
+async function wavSamples(path: string): Promise<{ samples: Int16Array; sampleRateHz: number }> {
+  const wav = new wavefile.WaveFile(await readFile(path));
+  return { samples: Int16Array.from(wav.getSamples(false, Int16Array) as unknown as Int16Array), sampleRateHz: (wav.fmt as { sampleRate: number }).sampleRate };
+}
 
 const samples = fileURLToPath(new URL('../../demo/samples/', import.meta.url));
 const grammars = fileURLToPath(new URL('../fixtures/grammars/', import.meta.url));
@@ -73,9 +94,65 @@ describe('beamline decode with the shipped model and the digit loop', () => {
     const results = lines(stdout);
     expect(results[0].error?.code).toBe('AUDIO_NOT_AUDIO');
     expect(results[1].text).toBe('two');
-    expect(stderr).toMatch(/not-audio\.wav: AUDIO_NOT_AUDIO/);
-    expect(stderr).toMatch(/1 of 2 files could not be decoded/);
+    // One line per bad file, naming it once, as it was given.
+    expect(stderr).toBe(`beamline: AUDIO_NOT_AUDIO: ${bad}: not a recognised audio file\nbeamline: AUDIO_NOT_AUDIO: 1 of 2 files could not be decoded (see above); the others were\n`);
+    const alone = await beamline('decode', bad);
+    expect(alone.stderr).toMatch(/: 1 of 1 file could not be decoded \(see above\)\n$/);
   });
+
+  it('decodes every rate the readers accept, up to 768 kHz, and the files after them', async () => {
+    // The resampler's library refuses rates above 192 kHz; these crashed the command before.
+    const dir = await mkdtemp(join(tmpdir(), 'beamline-rates-'));
+    const { samples: speech, sampleRateHz } = await wavSamples(`${samples}two-en-gb-8k.wav`);
+    const files: string[] = [];
+    for (const rate of [192001, 768000]) {
+      // Linear interpolation is enough here: the 8 kHz recording has nothing above 4 kHz to alias.
+      const length = Math.floor((speech.length * rate) / sampleRateHz);
+      const upsampled = new Int16Array(length);
+      for (let i = 0; i < length; i++) {
+        const position = (i * sampleRateHz) / rate;
+        const left = Math.floor(position);
+        const right = Math.min(left + 1, speech.length - 1);
+        upsampled[i] = Math.round(speech[left] + (position - left) * (speech[right] - speech[left]));
+      }
+      const wav = new wavefile.WaveFile();
+      wav.fromScratch(1, rate, '16', upsampled);
+      const file = join(dir, `two-${rate}.wav`);
+      await writeFile(file, wav.toBuffer());
+      files.push(file);
+    }
+    const { code, stdout } = await beamline('decode', '--format', 'jsonl', ...files, `${samples}seven-en-us-16k.wav`);
+    expect(code).toBe(0);
+    expect(lines(stdout).map((line) => line.text)).toEqual(['two', 'two', 'seven']);
+  }, 60_000);
+
+  it('gives an internal error its own exit status (70), reports it, and still decodes the other files', async () => {
+    // Stands in for any bug below the command: a plain Error, not a coded BeamlineError.
+    const create = vi.spyOn(Resampler, 'create').mockRejectedValueOnce(new Error('simulated fault'));
+    try {
+      const { code, stdout, stderr } = await beamline('decode', '--format', 'jsonl', `${samples}seven-en-us-16k.wav`, `${samples}two-en-gb-8k.wav`);
+      expect(code).toBe(70);
+      expect(lines(stdout)).toMatchObject([{ error: { code: 'INTERNAL', message: 'simulated fault' } }, { text: 'two' }]);
+      expect(stderr).toMatch(/^beamline: internal error on .*seven-en-us-16k\.wav \(a bug in beamline; please report it\): Error: simulated fault\n/);
+      expect(stderr).toMatch(/beamline: 1 of 2 files could not be decoded \(see above\); the others were\n$/);
+    } finally {
+      create.mockRestore();
+    }
+  });
+
+  it('reads standard input (-), as a WAV or as headerless PCM with --raw', async () => {
+    const wav = await readFile(`${samples}two-en-gb-8k.wav`);
+    const asWav = await runWithInput(['decode', '-'], wav);
+    expect(asWav).toMatchObject({ code: 0, stdout: '-\ttwo\n' });
+    // sox … -t raw - | beamline decode --raw s16le --raw-rate 8000 -
+    const { samples: pcm } = await wavSamples(`${samples}two-en-gb-8k.wav`);
+    const asRaw = await runWithInput(['decode', '--raw', 's16le', '--raw-rate', '8000', '-'], new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength));
+    expect(asRaw).toMatchObject({ code: 0, stdout: '-\ttwo\n' });
+    const twice = await beamline('decode', '-', '-');
+    expect(twice.code).toBe(2);
+    const noRate = await beamline('decode', '--raw', 's16le', '-');
+    expect(noRate.code).toBe(2);
+  }, 30_000);
 
   it('keeps a talker in --talker across runs, and refuses a file that is not one', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'beamline-talker-'));

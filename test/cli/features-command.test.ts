@@ -40,7 +40,7 @@ describe('beamline features', () => {
     const { code, stdout, stderr } = await beamline('features', `${audio}truncated.wav`);
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr).toBe('beamline: AUDIO_TRUNCATED: truncated.wav: WAV data chunk declares 9600 bytes but only 1956 are present\n');
+    expect(stderr).toBe(`beamline: AUDIO_TRUNCATED: ${audio}truncated.wav: WAV data chunk declares 9600 bytes but only 1956 are present\n`);
   });
 
   it('exits 2 on a usage error', async () => {
@@ -52,6 +52,6 @@ describe('beamline features', () => {
     const { stdout } = await run(process.execPath, [bin, 'features', `${audio}espeak-seven-8k.wav`]);
     expect(stdout.trim().split('\n')).toHaveLength(74);
     const failure = await run(process.execPath, [bin, 'features', `${audio}not-audio.wav`]).catch((error: unknown) => error);
-    expect(failure).toMatchObject({ code: 1, stderr: 'beamline: AUDIO_NOT_AUDIO: not-audio.wav: not a recognised audio file\n' });
+    expect(failure).toMatchObject({ code: 1, stderr: `beamline: AUDIO_NOT_AUDIO: ${audio}not-audio.wav: not a recognised audio file\n` });
   });
 });

@@ -112,7 +112,7 @@ describe.skipIf(missing)('beamline train and eval on FSDD', () => {
     expect(noModel.stderr).toMatch(/^beamline: MODEL_INVALID: .*none\.json: cannot read the model file \(ENOENT\)/);
     const noData = await beamline('eval', join(dir, 'nowhere'), '--model', model);
     expect(noData.code).toBe(1);
-    expect(noData.stderr).toMatch(/^beamline: DATA_INVALID: no FSDD folder at .*nowhere/);
+    expect(noData.stderr).toMatch(/^beamline: DATA_INVALID: no FSDD folder at .*nowhere: give the folder as the argument \(beamline eval DIR\) or set BEAMLINE_FSDD/);
   });
 });
 

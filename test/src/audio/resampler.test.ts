@@ -43,6 +43,29 @@ describe('Resampler', () => {
     expect(Math.abs(rmsDb(out, ...middle) - sineLevelDb)).toBeLessThan(0.5);
   });
 
+  // The wrapper of libsamplerate refuses rates above 192 kHz; every rate the file readers accept
+  // (up to 768 kHz) must still convert, exactly for ratios with a small common divisor.
+  it.each([
+    [192001, 8000],
+    [384000, 8000],
+    [705600, 16000],
+    [768000, 8000],
+    [768000, 16000],
+  ])('converts %i Hz to %i Hz, above the wrapper\'s 192 kHz: a tone kept, one above Nyquist removed', async (from, to) => {
+    const kept = await resampleAll(sine(1000, from, 0.5), from, to);
+    expect(kept.length).toBe(Math.round(Math.round(from * 0.5) * to / from));
+    const middle = [Math.round(0.1 * to), Math.round(0.4 * to)] as const;
+    expect(Math.abs(rmsDb(kept, ...middle) - sineLevelDb)).toBeLessThan(0.5);
+    const removed = await resampleAll(sine(to * 0.75, from, 0.5), from, to);
+    expect(rmsDb(removed, ...middle) - sineLevelDb).toBeLessThan(-60);
+  });
+
+  it('refuses rates more than 256 times apart with a coded error', async () => {
+    await expect(Resampler.create({ inputRateHz: 768000, outputRateHz: 1000 })).rejects.toThrow(
+      expect.objectContaining({ code: 'AUDIO_BAD_SAMPLE_RATE', message: 'cannot convert 768000 Hz to 1000 Hz: the rates may differ by a factor of at most 256' }),
+    );
+  });
+
   it('produces round(n × out / in) samples in all', async () => {
     expect((await resampleAll(sine(440, 44100, 1.234), 44100, 16000)).length).toBe(Math.round(Math.round(44100 * 1.234) * 16000 / 44100));
     expect((await resampleAll(sine(440, 8000, 0.5), 8000, 8000)).length).toBe(4000);
