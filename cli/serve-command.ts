@@ -21,6 +21,7 @@ interface ServeOptions {
   maxSessions: number;
   idleTimeout: number;
   maxBufferedSeconds: number;
+  maxQueuedMessages: number;
   maxPayload: number;
   sampleRate: number;
   workers?: number;
@@ -46,6 +47,7 @@ export function serveCommand(): Command {
     .option('--idle-timeout <ms>', 'close a session after this long without a message', positiveInteger('--idle-timeout'), 60_000)
     .option('--max-payload <bytes>', 'largest WebSocket message accepted (larger ones close the connection with 1009)', positiveInteger('--max-payload'), 1024 * 1024)
     .option('--max-buffered-seconds <s>', 'audio a session may have waiting to be decoded before it is closed as too fast', positiveInteger('--max-buffered-seconds'), 30)
+    .option('--max-queued-messages <n>', 'messages a session may have waiting to be handled before it is closed (bounds the work a flood of tiny messages can queue)', positiveInteger('--max-queued-messages'), 2000)
     .option('--sample-rate <hz>', "clients' sample rate when their config names none", positiveInteger('--sample-rate'), 8000)
     .option('--workers <n>', 'decoding worker threads (default one per core; 0 decodes on the main thread)', (value: string) => (value === '0' ? 0 : positiveInteger('--workers')(value)))
     .option('--no-demo', 'do not serve the demo pages (/ and /watch)')
@@ -71,6 +73,7 @@ export function serveCommand(): Command {
         maxSessions: options.maxSessions,
         idleTimeoutMs: options.idleTimeout,
         maxBufferedSeconds: options.maxBufferedSeconds,
+        maxQueuedMessages: options.maxQueuedMessages,
         maxPayloadBytes: options.maxPayload,
         defaultSampleRateHz: options.sampleRate,
         ...(options.workers !== undefined ? { workers: options.workers } : {}),

@@ -54,6 +54,8 @@ export interface AsrServerOptions {
   readonly maxBufferedSeconds?: number;
   /** Client sample rate when the config names none. Default 8000 (the Vosk server's). */
   readonly defaultSampleRateHz?: number;
+  /** Messages (text or audio) a session may have waiting to be handled; past it the session is closed with LIMIT_EXCEEDED. Default 2000. */
+  readonly maxQueuedMessages?: number;
   /** Messages a subscriber may have waiting before it is closed as too slow. Default 1000. */
   readonly subscriberQueueLimit?: number;
   /** Decoding worker threads; 0 decodes on the main thread. Default: one per core. */
@@ -182,18 +184,31 @@ export class SubscriberQueue {
   }
 }
 
+interface QueuedMessage {
+  readonly data: RawData;
+  readonly isBinary: boolean;
+  /** performance.now() when it arrived. */
+  readonly arrived: number;
+  readonly bytes: number;
+}
+
 class AudioSession {
   private config: SessionConfig = {};
   private audioSeen = false;
   /** Seconds of audio this session has received and decoded. */
   private audioSeconds = 0;
-  /** Bytes of audio received and not yet decoded. */
+  /**
+   * Messages received and not yet handled, oldest first, with the audio bytes among them. Bounded
+   * in messages and in seconds of audio; dropped whole, in O(1), when the session ends.
+   */
+  private inbox: QueuedMessage[] = [];
   private waitingBytes = 0;
+  /** Settles when the inbox has been worked through (or dropped); undefined while idle. */
+  private draining: Promise<void> | undefined;
   private ended = false;
   private opened = false;
   private released = false;
   private lastPartial: PartialHypothesis | undefined;
-  private work: Promise<void> = Promise.resolve();
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -208,25 +223,39 @@ class AudioSession {
     return { session: this.id, words: this.config.words ?? true, maxAlternatives: this.config.maxAlternatives ?? 0 };
   }
 
-  /** Handles messages strictly one after another. */
+  /** Queues a message; messages are handled strictly one after another. */
   receive(data: RawData, isBinary: boolean): void {
+    if (this.ended) return; // the connection is going: nothing more to decode or answer
     this.touch();
-    const arrived = performance.now();
     const bytes = isBinary ? rawLength(data) : 0;
     const limitBytes = this.server.maxBufferedSeconds * (this.config.sampleRateHz ?? this.server.defaultSampleRateHz) * (this.config.encoding === 'f32le' ? 4 : 2);
+    // Refused at once, not queued: memory stays bounded however fast the client sends.
     if (this.waitingBytes + bytes > limitBytes) {
-      // Refused at once, not queued: memory stays bounded however fast the client sends.
       this.fail(new BeamlineError(ERROR_CODES.LIMIT_EXCEEDED, `more than ${this.server.maxBufferedSeconds} s of audio waiting to be decoded: send audio no faster than real time, or wait for each reply`));
       return;
     }
+    if (this.inbox.length >= this.server.maxQueuedMessages) {
+      this.fail(new BeamlineError(ERROR_CODES.LIMIT_EXCEEDED, `more than ${this.server.maxQueuedMessages} messages waiting to be handled: send fewer, larger audio messages, or wait for each reply`));
+      return;
+    }
     this.waitingBytes += bytes;
-    this.work = this.work
-      .then(() => this.handle(data, isBinary, arrived))
-      .then(() => {
-        if (isBinary) this.server.metrics.replyLatency.observe((performance.now() - arrived) / 1000);
-      })
-      .catch((error: unknown) => this.fail(error))
-      .finally(() => (this.waitingBytes -= bytes));
+    this.inbox.push({ data, isBinary, arrived: performance.now(), bytes });
+    this.draining ??= this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.ended && this.inbox.length > 0) {
+      const message = this.inbox.shift()!;
+      try {
+        await this.handle(message.data, message.isBinary, message.arrived);
+        if (message.isBinary) this.server.metrics.replyLatency.observe((performance.now() - message.arrived) / 1000);
+      } catch (error) {
+        this.fail(error);
+      } finally {
+        if (!this.ended) this.waitingBytes -= message.bytes;
+      }
+    }
+    this.draining = undefined;
   }
 
   private async handle(data: RawData, isBinary: boolean, arrived: number): Promise<void> {
@@ -299,7 +328,7 @@ class AudioSession {
 
   /** Server shutdown: final result for what was heard, then 1001. */
   async shutdown(): Promise<void> {
-    await this.work;
+    await this.draining;
     if (this.ended) return;
     this.ended = true;
     if (this.opened) {
@@ -314,6 +343,9 @@ class AudioSession {
 
   end(code: number, reason: string): void {
     this.ended = true;
+    // Whatever is still queued is dropped with the array: no per-message work, however many.
+    this.inbox = [];
+    this.waitingBytes = 0;
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
     if (this.opened && !this.released) {
       this.released = true;
@@ -339,6 +371,7 @@ export class AsrServer {
   readonly defaultSampleRateHz: number;
   readonly idleTimeoutMs: number;
   readonly maxBufferedSeconds: number;
+  readonly maxQueuedMessages: number;
   readonly metrics: ServerMetrics;
   /** Where sessions decode: worker threads, or this thread when `workers` is 0. */
   readonly decoders: SessionDecoders;
@@ -360,6 +393,7 @@ export class AsrServer {
     this.defaultSampleRateHz = options.defaultSampleRateHz ?? 8000;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
     this.maxBufferedSeconds = options.maxBufferedSeconds ?? 30;
+    this.maxQueuedMessages = options.maxQueuedMessages ?? 2000;
     this.metrics = new ServerMetrics(this);
     const workers = options.workers ?? availableParallelism();
     this.decoders =
