@@ -62,8 +62,9 @@ function parseConfig(value: unknown): SessionConfig {
         config.sampleRateHz = Math.round(field);
         break;
       case 'words':
-        if (typeof field !== 'boolean') throw invalid(`config.words must be true or false; got ${JSON.stringify(field)}`);
-        config.words = field;
+        // Vosk's own clients send 0 and 1 (websocket/test_words.py).
+        if (typeof field !== 'boolean' && field !== 0 && field !== 1) throw invalid(`config.words must be true or false (or 1 or 0); got ${JSON.stringify(field)}`);
+        config.words = field === true || field === 1;
         break;
       case 'max_alternatives':
         if (typeof field !== 'number' || !Number.isInteger(field) || field < 0 || field > 20) throw invalid(`config.max_alternatives must be an integer in [0, 20]; got ${JSON.stringify(field)}`);
@@ -106,6 +107,17 @@ function parseConfig(value: unknown): SessionConfig {
   }
   if (config.phraseList !== undefined && config.grammar !== undefined) throw invalid('config has both "phrase_list" and "grammar": give one');
   return config;
+}
+
+/**
+ * A session's config after another config message: as the Vosk server does, each field given
+ * replaces the earlier one, the others stay; a grammar replaces a phrase list and the reverse.
+ */
+export function mergeConfigs(earlier: SessionConfig, later: SessionConfig): SessionConfig {
+  const merged: { -readonly [K in keyof SessionConfig]: SessionConfig[K] } = { ...earlier, ...later };
+  if (later.grammar !== undefined) delete merged.phraseList;
+  if (later.phraseList !== undefined) delete merged.grammar;
+  return merged;
 }
 
 export interface ReplyContext {

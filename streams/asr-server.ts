@@ -28,7 +28,7 @@ import {
   type RecognizerOptions,
   type SpeechModel,
 } from '../src/index.ts';
-import { errorReply, parseClientMessage, partialReply, resultReply, type ReplyContext, type SessionConfig } from './asr-protocol.ts';
+import { errorReply, mergeConfigs, parseClientMessage, partialReply, resultReply, type ReplyContext, type SessionConfig } from './asr-protocol.ts';
 import { DecodingPool } from './decoding-pool.ts';
 import { InProcessDecoders, ModelCatalog, type SessionDecoders } from './session-decoder.ts';
 
@@ -207,7 +207,6 @@ class AudioSession {
   private draining: Promise<void> | undefined;
   private ended = false;
   private opened = false;
-  private released = false;
   private lastPartial: PartialHypothesis | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -265,8 +264,10 @@ class AudioSession {
     if (!isBinary) {
       const message = parseClientMessage(bytes.toString('utf8'));
       if (message.kind === 'config') {
-        if (this.audioSeen || this.opened) throw new BeamlineError(ERROR_CODES.PROTOCOL_ORDER, 'config must come before the first audio');
-        this.config = message.config;
+        if (this.audioSeen) throw new BeamlineError(ERROR_CODES.PROTOCOL_ORDER, 'config must come before the first audio, and this session has sent audio: open a new connection for other settings');
+        // Another config before any audio changes the fields it names, as the Vosk server does.
+        this.config = mergeConfigs(this.config, message.config);
+        this.releaseDecoder();
         await this.open();
         return;
       }
@@ -297,7 +298,13 @@ class AudioSession {
   private async open(): Promise<void> {
     if (this.opened) return;
     this.opened = true;
-    await this.server.decoders.open(this.id, this.config);
+    const { ignoredWords } = await this.server.decoders.open(this.id, this.config);
+    if (ignoredWords.length > 0) this.server.logEntry({ event: 'phrase-list-words-ignored', session: this.id, words: ignoredWords });
+  }
+
+  private releaseDecoder(): void {
+    if (this.opened) this.server.decoders.release(this.id);
+    this.opened = false;
   }
 
   /** Remembers the latest partial, publishes every event, returns the finals. */
@@ -347,10 +354,7 @@ class AudioSession {
     this.inbox = [];
     this.waitingBytes = 0;
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
-    if (this.opened && !this.released) {
-      this.released = true;
-      this.server.decoders.release(this.id);
-    }
+    this.releaseDecoder();
     if (this.socket.readyState === this.socket.OPEN) this.socket.close(code, reason.slice(0, 120));
     this.server.sessionEnded(this.id);
   }

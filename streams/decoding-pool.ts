@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import { BeamlineError, serializeModel, type DecoderEvent, type ErrorCode, type RecognizerOptions, type SpeechModel } from '../src/index.ts';
 import type { SessionConfig } from './asr-protocol.ts';
-import type { DecodedChunk, SessionDecoders } from './session-decoder.ts';
+import type { DecodedChunk, OpenedSession, SessionDecoders } from './session-decoder.ts';
 
 export type WorkerRequestBody =
   | { readonly kind: 'open'; readonly session: string; readonly config: SessionConfig }
@@ -19,7 +19,7 @@ export type WorkerRequest = WorkerRequestBody & { readonly id: number };
 
 export interface WorkerResponse {
   readonly id: number;
-  readonly result?: DecodedChunk | DecoderEvent[] | undefined;
+  readonly result?: DecodedChunk | DecoderEvent[] | OpenedSession | undefined;
   readonly error?: { readonly code: string; readonly message: string };
 }
 
@@ -83,14 +83,14 @@ export class DecodingPool implements SessionDecoders {
     return worker;
   }
 
-  async open(session: string, config: SessionConfig): Promise<void> {
+  async open(session: string, config: SessionConfig): Promise<OpenedSession> {
     const worker =
       config.speaker !== undefined
         ? this.workers[stringHash(JSON.stringify([config.model ?? this.defaultModel, config.speaker])) % this.workers.length]
         : this.workers.reduce((least, candidate) => (candidate.sessions < least.sessions ? candidate : least));
     worker.sessions++;
     this.placement.set(session, worker);
-    await this.request(worker, { kind: 'open', session, config });
+    return this.request(worker, { kind: 'open', session, config });
   }
 
   push(session: string, bytes: Uint8Array): Promise<DecodedChunk> {

@@ -29,8 +29,7 @@ const decoders = new InProcessDecoders({
 async function answer(request: WorkerRequest): Promise<WorkerResponse['result']> {
   switch (request.kind) {
     case 'open':
-      await decoders.open(request.session, request.config);
-      return undefined;
+      return decoders.open(request.session, request.config);
     case 'push':
       return decoders.push(request.session, request.bytes);
     case 'reset':

@@ -58,7 +58,11 @@ interface WavefileFmt {
   subformat: number[];
 }
 
-export function readWavHeader(bytes: Uint8Array, sourceName: string): WavHeader {
+/**
+ * `streamStart`: `bytes` are only the first part of a stream (a socket's first message), so the
+ * data chunk may go on past them; the header itself must be whole.
+ */
+export function readWavHeader(bytes: Uint8Array, sourceName: string, options: { readonly streamStart?: boolean } = {}): WavHeader {
   if (!looksLikeWav(bytes)) {
     throw new BeamlineError(ERROR_CODES.AUDIO_NOT_AUDIO, `${sourceName}: not a WAV file (no RIFF/WAVE header)`);
   }
@@ -123,10 +127,11 @@ export function readWavHeader(bytes: Uint8Array, sourceName: string): WavHeader 
     );
   }
 
-  let dataEnd = dataStart + dataSize;
-  if (PLACEHOLDER_SIZES.has(dataSize)) {
-    dataEnd = bytes.length;
-  } else if (dataEnd > bytes.length) {
+  const header = { sampleRateHz: fmt.sampleRate, layout: { sampleFormat, channels: fmt.numChannels }, dataStart };
+  // The rest of a stream's data is still to come.
+  if (options.streamStart === true) return { ...header, dataEnd: PLACEHOLDER_SIZES.has(dataSize) ? bytes.length : Math.min(dataStart + dataSize, bytes.length) };
+  const dataEnd = PLACEHOLDER_SIZES.has(dataSize) ? bytes.length : dataStart + dataSize;
+  if (dataEnd > bytes.length) {
     throw new BeamlineError(
       ERROR_CODES.AUDIO_TRUNCATED,
       `${sourceName}: WAV data chunk declares ${dataSize} bytes but only ${bytes.length - dataStart} are present`,
@@ -135,10 +140,5 @@ export function readWavHeader(bytes: Uint8Array, sourceName: string): WavHeader 
   if (dataEnd === dataStart) {
     throw new BeamlineError(ERROR_CODES.AUDIO_NO_SAMPLES, `${sourceName}: WAV file holds no samples`);
   }
-  return {
-    sampleRateHz: fmt.sampleRate,
-    layout: { sampleFormat, channels: fmt.numChannels },
-    dataStart,
-    dataEnd,
-  };
+  return { ...header, dataEnd };
 }

@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import type { SpeechModel } from '../../src/index.ts';
 import { AsrServer, SubscriberQueue } from '../../streams/asr-server.ts';
 import { loadModel } from '../../streams/model-file.ts';
-import { LockStepClient, pcm, streamFile, type Reply } from './socket-clients.ts';
+import { LockStepClient, pcm, pythonWithWebsockets, streamFile, type Reply } from './socket-clients.ts';
 
 const samples = fileURLToPath(new URL('../../demo/samples/', import.meta.url));
 
@@ -63,7 +63,8 @@ describe('AsrServer (real sockets on loopback)', () => {
       ['{"config": {"phrase_list": "one two"}}', 'PROTOCOL_INVALID', 1007],
       ['{"config": {"phrase_list": []}}', 'PROTOCOL_INVALID', 1007],
       ['{"config": {"phrase_list": [1, 2]}}', 'PROTOCOL_INVALID', 1007],
-      ['{"config": {"phrase_list": ["one eleven"]}}', 'UNKNOWN_WORD', 1007],
+      // Unknown words are left out, as the Vosk server leaves them out; a list of nothing else is no grammar.
+      ['{"config": {"phrase_list": ["eleven twelve", "[unk]"]}}', 'GRAMMAR_INVALID', 1007],
       ['{"config": {"grammar": 42}}', 'PROTOCOL_INVALID', 1007],
       ['{"config": {"grammar": ""}}', 'GRAMMAR_INVALID', 1007],
       ['{"config": {"grammar": "public <a> = one;", "phrase_list": ["two"]}}', 'PROTOCOL_INVALID', 1007],
@@ -113,7 +114,10 @@ describe('AsrServer (real sockets on loopback)', () => {
     await late.send(Buffer.alloc(320));
     late.post('{"config": {"sample_rate": 8000}}');
     expect(await late.done()).toBe(1007);
-    expect((late.replies.at(-1)!.error as { code: string }).code).toBe('PROTOCOL_ORDER');
+    expect(late.replies.at(-1)!.error).toEqual({
+      code: 'PROTOCOL_ORDER',
+      message: 'config must come before the first audio, and this session has sent audio: open a new connection for other settings',
+    });
     // An oversized frame: ws closes with 1009; the server logs it and carries on.
     const huge = await LockStepClient.connect(`${url}/asr`);
     huge.socket.send(Buffer.alloc(200 * 1024));
@@ -151,6 +155,19 @@ describe('AsrServer (real sockets on loopback)', () => {
     const final = await client.send('{"eof": 1}');
     expect(final.text).toBe('nine');
     expect(final.segment).toBe(1);
+  });
+
+  it('takes a second config before any audio as the Vosk server does: the fields it names change, the others stay', async () => {
+    const client = await LockStepClient.connect(`${url}/asr`);
+    const { bytes, rate } = pcm('seven-en-us-16k.wav');
+    // The rate from the first, "words": 0 and a phrase list from the second (its "[unk]" left out).
+    client.post(JSON.stringify({ config: { sample_rate: rate, words: 1 } }));
+    client.post(JSON.stringify({ config: { words: 0, phrase_list: ['seven', 'two three', '[unk]'] } }));
+    await client.send(bytes);
+    const final = await client.send('{"eof": 1}');
+    expect(final.text).toBe('seven');
+    expect('result' in final).toBe(false);
+    expect(await client.done()).toBe(1000);
   });
 
   it('serves GET /healthz and /metrics, and refuses unknown paths', async () => {
@@ -209,15 +226,6 @@ describe('AsrServer security and shutdown', () => {
     expect(client.replies.at(-1)!.text).toBe('seven');
   });
 });
-
-/**
- * A Python interpreter with the websockets package (Debian's python3-websockets, which .ci/run
- * installs): the first of $PYTHON, python3 on the PATH, and Debian's own.
- */
-function pythonWithWebsockets(): string | undefined {
-  const candidates = [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => Boolean(c));
-  return candidates.find((python) => spawnSync(python, ['-c', 'import websockets'], { stdio: 'ignore' }).status === 0);
-}
 
 const python = pythonWithWebsockets();
 

@@ -1,4 +1,5 @@
 /** Clients of the audio-session socket for the server tests: lock-step as Vosk's, and the committed samples' PCM. */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
@@ -71,4 +72,13 @@ export async function streamFile(client: LockStepClient, name: string, chunkSeco
   for (let i = 0; i < bytes.length; i += chunk) replies.push(await client.send(bytes.subarray(i, i + chunk)));
   replies.push(await client.send('{"eof" : 1}'));
   return replies;
+}
+
+/**
+ * A Python interpreter with the websockets package (Debian's python3-websockets, which .ci/run
+ * installs): the first of $PYTHON, python3 on the PATH, and Debian's own.
+ */
+export function pythonWithWebsockets(): string | undefined {
+  const candidates = [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => Boolean(c));
+  return candidates.find((python) => spawnSync(python, ['-c', 'import websockets'], { stdio: 'ignore' }).status === 0);
 }
