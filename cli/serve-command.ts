@@ -19,6 +19,7 @@ interface ServeOptions {
   token?: string;
   allowOrigin?: string[];
   maxSessions: number;
+  maxSubscribers: number;
   idleTimeout: number;
   maxBufferedSeconds: number;
   maxQueuedMessages: number;
@@ -42,8 +43,13 @@ export function serveCommand(): Command {
       [],
     )
     .option('--token <secret>', 'require this token from every client (Authorization: Bearer, or ?token=)')
-    .option('--allow-origin <origins>', 'comma-separated origins allowed to connect (browsers)', list)
+    .option(
+      '--allow-origin <origins>',
+      "comma-separated web origins (e.g. https://app.example) whose pages may connect, besides pages on loopback and of the server's own origin; * for any",
+      list,
+    )
     .option('--max-sessions <n>', 'audio sessions at once', positiveInteger('--max-sessions'), 200)
+    .option('--max-subscribers <n>', 'subscribers at once (/subscribe)', positiveInteger('--max-subscribers'), 100)
     .option('--idle-timeout <ms>', 'close a session after this long without a message', positiveInteger('--idle-timeout'), 60_000)
     .option('--max-payload <bytes>', 'largest WebSocket message accepted (larger ones close the connection with 1009)', positiveInteger('--max-payload'), 1024 * 1024)
     .option('--max-buffered-seconds <s>', 'audio a session may have waiting to be decoded before it is closed as too fast', positiveInteger('--max-buffered-seconds'), 30)
@@ -71,6 +77,7 @@ export function serveCommand(): Command {
         ...(options.token !== undefined ? { token: options.token } : {}),
         ...(options.allowOrigin !== undefined ? { allowOrigins: options.allowOrigin } : {}),
         maxSessions: options.maxSessions,
+        maxSubscribers: options.maxSubscribers,
         idleTimeoutMs: options.idleTimeout,
         maxBufferedSeconds: options.maxBufferedSeconds,
         maxQueuedMessages: options.maxQueuedMessages,

@@ -42,7 +42,12 @@ export interface AsrServerOptions {
   readonly port?: number;
   /** When set, every connection must present it (Authorization: Bearer, or ?token=). */
   readonly token?: string;
-  /** Origins allowed to connect (browsers send one); default any. */
+  /**
+   * Web pages (by their Origin) allowed to connect besides the safe default: pages on loopback
+   * (localhost, 127.0.0.0/8, [::1]) and, when the server listens beyond loopback, pages of its
+   * own origin. `['*']` allows any page. Clients that send no Origin (not browsers) are not
+   * affected; protect those with `token`.
+   */
   readonly allowOrigins?: readonly string[];
   /** Audio sessions at once. Default 200. */
   readonly maxSessions?: number;
@@ -56,6 +61,10 @@ export interface AsrServerOptions {
   readonly defaultSampleRateHz?: number;
   /** Messages (text or audio) a session may have waiting to be handled; past it the session is closed with LIMIT_EXCEEDED. Default 2000. */
   readonly maxQueuedMessages?: number;
+  /** Subscribers at once; past it a new one is refused with 503. Default 100. */
+  readonly maxSubscribers?: number;
+  /** Bytes of replies a session's client may leave unread in its socket before the session is closed as not reading. Default 1 MiB. */
+  readonly maxUnreadBytes?: number;
   /** Messages a subscriber may have waiting before it is closed as too slow. Default 1000. */
   readonly subscriberQueueLimit?: number;
   /** Decoding worker threads; 0 decodes on the main thread. Default: one per core. */
@@ -82,6 +91,33 @@ const SUBSCRIBER_HIGH_WATER_BYTES = 64 * 1024;
 
 function rawLength(data: RawData): number {
   return Array.isArray(data) ? data.reduce((sum, part) => sum + part.byteLength, 0) : data.byteLength;
+}
+
+/** localhost, 127.0.0.0/8 and ::1, as a URL's hostname or a listening address gives them. */
+export function isLoopbackName(hostname: string): boolean {
+  const name = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return name === 'localhost' || name.endsWith('.localhost') || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name);
+}
+
+/**
+ * ws closes a connection on a frame it cannot take (too large: 1009; invalid UTF-8: 1007) with
+ * an empty reason and no message, before telling us. This makes that close say why, as every
+ * other close of ours does: an error reply with the stable code first, then the code as reason.
+ */
+function giveProtocolFailuresAReason(socket: WebSocket, maxPayloadBytes: number): void {
+  const close = socket.close.bind(socket);
+  socket.close = (code?: number, reason?: string | Buffer): void => {
+    if (reason === undefined && (code === CLOSE_CODES.TOO_BIG || code === CLOSE_CODES.INVALID_DATA) && socket.readyState === socket.OPEN) {
+      const [errorCode, message] =
+        code === CLOSE_CODES.TOO_BIG
+          ? [ERROR_CODES.LIMIT_EXCEEDED, `a message over ${maxPayloadBytes} bytes (beamline serve --max-payload)`]
+          : [ERROR_CODES.PROTOCOL_INVALID, 'a text message that is not valid UTF-8'];
+      socket.send(JSON.stringify(errorReply(errorCode, message)));
+      close(code, `${errorCode}: ${message}`.slice(0, 120));
+      return;
+    }
+    close(code, reason);
+  };
 }
 
 function closeCodeFor(code: string): number {
@@ -150,6 +186,8 @@ export class SubscriberQueue {
     private readonly limit: number,
     /** Told, for each message sent that an audio message caused, the milliseconds since that audio arrived. */
     private readonly onSent: (milliseconds: number) => void = () => undefined,
+    /** Told when the subscriber is closed as too slow, with the messages it had waiting. */
+    private readonly onCutOff: (waiting: number) => void = () => undefined,
   ) {}
 
   /**
@@ -178,6 +216,10 @@ export class SubscriberQueue {
       if (causedAt !== undefined) this.onSent(performance.now() - causedAt);
     }
     if (this.queue.length > this.limit && this.socket.readyState === this.socket.OPEN) {
+      this.onCutOff(this.queue.length);
+      // What waits here is dropped: the error and the close frame go out right behind what the
+      // socket already holds, so a subscriber that reads again soon learns why.
+      this.queue.length = 0;
       this.socket.send(JSON.stringify(errorReply(ERROR_CODES.LIMIT_EXCEEDED, `subscriber too slow: more than ${this.limit} messages waiting`)));
       this.socket.close(CLOSE_CODES.POLICY, `${ERROR_CODES.LIMIT_EXCEEDED}: subscriber too slow`);
     }
@@ -322,7 +364,14 @@ class AudioSession {
   }
 
   private reply(message: Record<string, unknown>): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(JSON.stringify(message));
+    if (!this.ended && this.socket.bufferedAmount > this.server.maxUnreadBytes) {
+      // A client that sends but never reads would have its replies pile up here without end. No
+      // error reply: it would only wait behind the others.
+      this.server.logEntry({ event: 'session-error', session: this.id, code: ERROR_CODES.LIMIT_EXCEEDED, message: `more than ${this.server.maxUnreadBytes} bytes of replies unread` });
+      this.end(CLOSE_CODES.POLICY, `${ERROR_CODES.LIMIT_EXCEEDED}: replies not read`);
+    }
   }
 
   fail(error: unknown): void {
@@ -376,6 +425,7 @@ export class AsrServer {
   readonly idleTimeoutMs: number;
   readonly maxBufferedSeconds: number;
   readonly maxQueuedMessages: number;
+  readonly maxUnreadBytes: number;
   readonly metrics: ServerMetrics;
   /** Where sessions decode: worker threads, or this thread when `workers` is 0. */
   readonly decoders: SessionDecoders;
@@ -384,6 +434,9 @@ export class AsrServer {
   private readonly sockets: WebSocketServer;
   private readonly sessions = new Map<string, AudioSession>();
   private readonly subscribers = new Set<SubscriberQueue>();
+  /** Whether each subscriber answered the last ping: one that does not answer the next either is gone. */
+  private readonly subscriberAlive = new Map<WebSocket, boolean>();
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
   private nextSession = 1;
   private flushTimer: ReturnType<typeof setInterval> | undefined;
   private closing = false;
@@ -398,6 +451,7 @@ export class AsrServer {
     this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
     this.maxBufferedSeconds = options.maxBufferedSeconds ?? 30;
     this.maxQueuedMessages = options.maxQueuedMessages ?? 2000;
+    this.maxUnreadBytes = options.maxUnreadBytes ?? 1024 * 1024;
     this.metrics = new ServerMetrics(this);
     const workers = options.workers ?? availableParallelism();
     this.decoders =
@@ -464,6 +518,19 @@ export class AsrServer {
       for (const subscriber of this.subscribers) subscriber.flush();
     }, 20);
     this.flushTimer.unref?.();
+    // Subscribers send nothing, so their liveness is asked: a ping every half idle timeout.
+    this.pingTimer = setInterval(() => {
+      for (const [socket, alive] of this.subscriberAlive) {
+        if (!alive) {
+          this.logEntry({ event: 'subscriber-closed', code: ERROR_CODES.LIMIT_EXCEEDED, message: `no answer to a ping within ${this.idleTimeoutMs} ms` });
+          socket.terminate();
+          continue;
+        }
+        this.subscriberAlive.set(socket, false);
+        socket.ping();
+      }
+    }, this.idleTimeoutMs / 2);
+    this.pingTimer.unref?.();
     const port = (this.http.address() as AddressInfo).port;
     this.logEntry({ event: 'listening', host: this.options.host ?? '127.0.0.1', port });
     return port;
@@ -475,6 +542,7 @@ export class AsrServer {
     await Promise.all([...this.sessions.values()].map((session) => session.shutdown()));
     for (const subscriber of this.subscribers) subscriber.socket.close(CLOSE_CODES.GOING_AWAY, 'server shutting down');
     if (this.flushTimer !== undefined) clearInterval(this.flushTimer);
+    if (this.pingTimer !== undefined) clearInterval(this.pingTimer);
     await new Promise<void>((resolve) => this.sockets.close(() => resolve()));
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
     await this.decoders.close();
@@ -526,12 +594,23 @@ export class AsrServer {
     const token = this.options.token;
     if (token !== undefined) {
       const header = request.headers.authorization;
-      const presented = header?.startsWith('Bearer ') ? header.slice(7) : url.searchParams.get('token');
+      // HTTP authentication schemes are case-insensitive (RFC 9110 §11.1).
+      const bearer = header === undefined ? null : /^bearer +(.+)$/i.exec(header);
+      const presented = bearer !== null ? bearer[1] : url.searchParams.get('token');
       if (presented !== token) return { status: 401, text: 'Unauthorized', code: ERROR_CODES.UNAUTHORIZED, message: 'present the server token (Authorization: Bearer, or ?token=)' };
     }
     const origin = request.headers.origin;
-    if (origin !== undefined && this.options.allowOrigins !== undefined && !this.options.allowOrigins.includes(origin)) {
-      return { status: 403, text: 'Forbidden', code: ERROR_CODES.UNAUTHORIZED, message: `origin ${origin} is not allowed` };
+    if (origin !== undefined && !this.originAllowed(origin, request.headers.host)) {
+      return {
+        status: 403,
+        text: 'Forbidden',
+        code: ERROR_CODES.UNAUTHORIZED,
+        message: `origin ${origin.slice(0, 100)} is not allowed: only pages on loopback or of this server's own origin may connect (beamline serve --allow-origin adds others)`,
+      };
+    }
+    const maxSubscribers = this.options.maxSubscribers ?? 100;
+    if (url.pathname === '/subscribe' && this.subscribers.size >= maxSubscribers) {
+      return { status: 503, text: 'Service Unavailable', code: ERROR_CODES.LIMIT_EXCEEDED, message: `the server has its maximum of ${maxSubscribers} subscribers; try again later` };
     }
     if (url.pathname !== '/subscribe' && this.sessions.size >= (this.options.maxSessions ?? 200)) {
       return { status: 503, text: 'Service Unavailable', code: ERROR_CODES.LIMIT_EXCEEDED, message: `the server has its maximum of ${this.options.maxSessions ?? 200} sessions; try again later` };
@@ -539,15 +618,44 @@ export class AsrServer {
     return undefined;
   }
 
+  /**
+   * Whether a browser page of `origin` may connect. A page elsewhere must not read every
+   * session's transcript just because its visitor runs a server on loopback: only loopback pages,
+   * and the server's own origin when it listens beyond loopback (on loopback the same-origin
+   * test would let a DNS-rebinding page through), unless `allowOrigins` names more.
+   */
+  private originAllowed(origin: string, host: string | undefined): boolean {
+    const allowed = this.options.allowOrigins ?? [];
+    if (allowed.includes('*') || allowed.includes(origin)) return true;
+    let originHost: URL;
+    try {
+      originHost = new URL(origin);
+    } catch {
+      return false;
+    }
+    if (isLoopbackName(originHost.hostname)) return true;
+    return !isLoopbackName(this.options.host ?? '127.0.0.1') && host !== undefined && originHost.host === host;
+  }
+
   private accept(socket: WebSocket, request: IncomingMessage): void {
+    giveProtocolFailuresAReason(socket, this.sockets.options.maxPayload ?? 0);
     const url = new URL(request.url ?? '/', 'http://x');
     if (url.pathname === '/subscribe') {
-      const subscriber = new SubscriberQueue(socket, url.searchParams.get('session') ?? undefined, this.options.subscriberQueueLimit ?? 1000, (ms) =>
-        this.metrics.subscriberLatency.observe(ms / 1000),
+      const subscriber = new SubscriberQueue(
+        socket,
+        url.searchParams.get('session') ?? undefined,
+        this.options.subscriberQueueLimit ?? 1000,
+        (ms) => this.metrics.subscriberLatency.observe(ms / 1000),
+        (waiting) => this.logEntry({ event: 'subscriber-closed', code: ERROR_CODES.LIMIT_EXCEEDED, message: `too slow: ${waiting} messages waiting` }),
       );
       this.subscribers.add(subscriber);
+      this.subscriberAlive.set(socket, true);
+      socket.on('pong', () => this.subscriberAlive.set(socket, true));
       socket.on('error', (error) => this.logEntry({ event: 'subscriber-error', message: error.message }));
-      socket.on('close', () => this.subscribers.delete(subscriber));
+      socket.on('close', () => {
+        this.subscribers.delete(subscriber);
+        this.subscriberAlive.delete(socket);
+      });
       socket.on('message', () => {
         socket.send(JSON.stringify(errorReply(ERROR_CODES.PROTOCOL_INVALID, 'subscribers only listen; send nothing')));
       });

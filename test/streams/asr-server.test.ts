@@ -193,6 +193,9 @@ describe('AsrServer security and shutdown', () => {
     expect(await new Promise<number>((resolve) => refused.on('unexpected-response', (_q, response) => resolve(response.statusCode ?? 0)))).toBe(401);
     const byHeader = await LockStepClient.connect(`${url}/asr`, { Authorization: 'Bearer s3cret' });
     byHeader.socket.close();
+    // The scheme's case does not matter.
+    const lowercase = await LockStepClient.connect(`${url}/asr`, { Authorization: 'bearer s3cret' });
+    lowercase.socket.close();
     const byQuery = await LockStepClient.connect(`${url}/subscribe?token=s3cret`);
     byQuery.socket.close();
     await server.close();

@@ -4,6 +4,7 @@
  * still get exactly its words.
  */
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { AsrServer } from '../../streams/asr-server.ts';
 import { loadModel } from '../../streams/model-file.ts';
 import { LockStepClient, streamFile } from './socket-clients.ts';
@@ -46,5 +47,97 @@ describe('AsrServer under hostile clients', () => {
     expect((await streamFile(good, 'two-en-gb-8k.wav')).at(-1)!.text).toBe('two');
     await server.close();
   });
-});
 
+  it('closes a session whose client never reads its replies, and logs why', async () => {
+    // 150,000 small messages from a client that never read took 226 MB and were never cut off.
+    const log: Record<string, unknown>[] = [];
+    const { server, url } = await startServer({ workers: 0, maxUnreadBytes: 64 * 1024, log: (entry) => log.push(entry) });
+    const socket = new WebSocket(`${url}/asr`);
+    await new Promise((resolve) => socket.once('open', resolve));
+    (socket as unknown as { _socket: { pause(): void } })._socket.pause(); // reads nothing from here on
+    socket.send(JSON.stringify({ config: { sample_rate: 8000 } }));
+    const message = Buffer.alloc(2);
+    const cutOff = (): boolean => log.some((entry) => entry.event === 'session-error' && entry.code === 'LIMIT_EXCEEDED');
+    let sent = 0;
+    for (; sent < 400_000 && !cutOff(); sent += 1000) {
+      for (let i = 0; i < 1000; i++) socket.send(message);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(log).toContainEqual(expect.objectContaining({ event: 'session-error', code: 'LIMIT_EXCEEDED', message: 'more than 65536 bytes of replies unread' }));
+    expect(server.sessionCount).toBe(0);
+    socket.terminate();
+    await server.close();
+  }, 60_000);
+
+  it('limits subscribers in number, and drops one that stops answering pings', async () => {
+    const log: Record<string, unknown>[] = [];
+    const { server, url } = await startServer({ workers: 0, maxSubscribers: 2, idleTimeoutMs: 400, log: (entry) => log.push(entry) });
+    const open = (options: WebSocket.ClientOptions = {}): Promise<WebSocket> =>
+      new Promise((resolve, reject) => {
+        const socket = new WebSocket(`${url}/subscribe`, options);
+        socket.once('open', () => resolve(socket));
+        socket.once('unexpected-response', (_request, response) => reject(new Error(String(response.statusCode))));
+      });
+    const alive = await open();
+    // A peer gone without a word (no pongs): dropped after at most an idle timeout and a half.
+    const silent = await open({ autoPong: false });
+    await expect(open()).rejects.toThrow('503');
+    const closeCode = await new Promise<number>((resolve) => silent.once('close', resolve));
+    expect(closeCode).toBe(1006);
+    expect(log).toContainEqual(expect.objectContaining({ event: 'subscriber-closed', message: 'no answer to a ping within 400 ms' }));
+    // The one that answers stays, and the freed place can be taken.
+    expect(alive.readyState).toBe(WebSocket.OPEN);
+    const third = await open();
+    third.close();
+    alive.close();
+    await server.close();
+  });
+
+  it('refuses pages of other origins by default, on sessions and subscribers alike', async () => {
+    const { server, url } = await startServer({ workers: 0 });
+    const status = (path: string, origin: string): Promise<number> =>
+      new Promise((resolve) => {
+        const socket = new WebSocket(`${url}${path}`, { headers: { Origin: origin } });
+        socket.once('open', () => {
+          socket.close();
+          resolve(101);
+        });
+        socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      });
+    expect(await status('/subscribe', 'https://evil.example')).toBe(403);
+    expect(await status('/asr', 'https://evil.example')).toBe(403);
+    // The server's own pages (here on loopback) connect.
+    expect(await status('/subscribe', url.replace('ws:', 'http:'))).toBe(101);
+    expect(await status('/subscribe', 'http://localhost:5173')).toBe(101);
+    await server.close();
+    const listed = await startServer({ workers: 0, allowOrigins: ['https://app.example'] });
+    const listedStatus = (origin: string): Promise<number> =>
+      new Promise((resolve) => {
+        const socket = new WebSocket(`${listed.url}/subscribe`, { headers: { Origin: origin } });
+        socket.once('open', () => {
+          socket.close();
+          resolve(101);
+        });
+        socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      });
+    expect(await listedStatus('https://app.example')).toBe(101);
+    expect(await listedStatus('https://evil.example')).toBe(403);
+    await listed.server.close();
+  });
+
+  it('closes an oversized message and invalid UTF-8 with a coded reason and an error reply', async () => {
+    const { server, url } = await startServer({ workers: 0, maxPayloadBytes: 1024 });
+    for (const [message, closeCode, code] of [
+      [Buffer.alloc(4096), 1009, 'LIMIT_EXCEEDED'],
+      [Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), 1007, 'PROTOCOL_INVALID'],
+    ] as const) {
+      const client = await LockStepClient.connect(`${url}/asr`);
+      // A binary frame for the size, a text frame for the UTF-8.
+      client.socket.send(message, { binary: closeCode === 1009 });
+      expect(await client.done()).toBe(closeCode);
+      expect(client.closeReason).toMatch(new RegExp(`^${code}: `));
+      expect((client.replies.at(-1)!.error as { code: string }).code).toBe(code);
+    }
+    await server.close();
+  });
+});
