@@ -20,6 +20,7 @@ interface ServeOptions {
   allowOrigin?: string[];
   maxSessions: number;
   maxSubscribers: number;
+  maxGrammarMb: number;
   idleTimeout: number;
   maxBufferedSeconds: number;
   maxQueuedMessages: number;
@@ -50,6 +51,7 @@ export function serveCommand(): Command {
     )
     .option('--max-sessions <n>', 'audio sessions at once', positiveInteger('--max-sessions'), 200)
     .option('--max-subscribers <n>', 'subscribers at once (/subscribe)', positiveInteger('--max-subscribers'), 100)
+    .option('--max-grammar-mb <n>', "MiB all sessions' own grammars (config grammar or phrase_list) may take together; past it a session's grammar is refused", positiveInteger('--max-grammar-mb'), 1024)
     .option('--idle-timeout <ms>', 'close a session after this long without a message', positiveInteger('--idle-timeout'), 60_000)
     .option('--max-payload <bytes>', 'largest WebSocket message accepted (larger ones close the connection with 1009)', positiveInteger('--max-payload'), 1024 * 1024)
     .option('--max-buffered-seconds <s>', 'audio a session may have waiting to be decoded before it is closed as too fast', positiveInteger('--max-buffered-seconds'), 30)
@@ -78,6 +80,7 @@ export function serveCommand(): Command {
         ...(options.allowOrigin !== undefined ? { allowOrigins: options.allowOrigin } : {}),
         maxSessions: options.maxSessions,
         maxSubscribers: options.maxSubscribers,
+        maxGrammarBytes: options.maxGrammarMb * 2 ** 20,
         idleTimeoutMs: options.idleTimeout,
         maxBufferedSeconds: options.maxBufferedSeconds,
         maxQueuedMessages: options.maxQueuedMessages,

@@ -104,6 +104,7 @@ export {
   type SilencePadding,
 } from './training/augment.ts';
 export {
+  DEFAULT_GRAMMAR_LIMITS,
   EPSILON,
   GrammarBuilder,
   enumerateSentences,
@@ -111,6 +112,7 @@ export {
   withoutEpsilons,
   wordLoopGrammar,
   type GrammarArc,
+  type GrammarLimits,
   type WordGrammar,
 } from './graph/word-grammar.ts';
 export { jsgfGrammar, type JsgfOptions } from './graph/jsgf-grammar.ts';

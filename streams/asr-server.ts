@@ -61,6 +61,14 @@ export interface AsrServerOptions {
   readonly defaultSampleRateHz?: number;
   /** Messages (text or audio) a session may have waiting to be handled; past it the session is closed with LIMIT_EXCEEDED. Default 2000. */
   readonly maxQueuedMessages?: number;
+  /**
+   * Bytes all sessions' own grammars may take together (their graphs and search tables); a
+   * session whose grammar would pass it is refused with LIMIT_EXCEEDED. Default 1 GiB: a list of
+   * 5,000 PINs takes about 60 MB.
+   */
+  readonly maxGrammarBytes?: number;
+  /** Longest a session's grammar may take to compile (on the pool's compiler thread), ms. Default 10 000. */
+  readonly grammarCompileTimeoutMs?: number;
   /** Subscribers at once; past it a new one is refused with 503. Default 100. */
   readonly maxSubscribers?: number;
   /** Bytes of replies a session's client may leave unread in its socket before the session is closed as not reading. Default 1 MiB. */
@@ -144,10 +152,11 @@ class ServerMetrics {
     registers: [this.registry],
   });
 
-  constructor(server: { readonly sessionCount: number; readonly subscriberCount: number }) {
+  constructor(server: { readonly sessionCount: number; readonly subscriberCount: number; readonly grammarBytesInUse: number }) {
     const registry = this.registry;
     new Gauge({ name: 'beamline_sessions', help: 'Open audio sessions', registers: [registry], collect() { this.set(server.sessionCount); } });
     new Gauge({ name: 'beamline_subscribers', help: 'Connected subscribers', registers: [registry], collect() { this.set(server.subscriberCount); } });
+    new Gauge({ name: 'beamline_grammar_bytes', help: "Bytes the sessions' own grammars take (graphs and search tables)", registers: [registry], collect() { this.set(server.grammarBytesInUse); } });
     const audio = this.audioSeconds;
     const decode = this.decodeSeconds;
     new Gauge({
@@ -340,12 +349,20 @@ class AudioSession {
   private async open(): Promise<void> {
     if (this.opened) return;
     this.opened = true;
-    const { ignoredWords } = await this.server.decoders.open(this.id, this.config);
+    const { ignoredWords, grammarBytes } = await this.server.decoders.open(this.id, this.config);
+    if (!this.server.reserveGrammarBytes(this.id, grammarBytes)) {
+      this.releaseDecoder();
+      throw new BeamlineError(
+        ERROR_CODES.LIMIT_EXCEEDED,
+        `this session's grammar needs ${(grammarBytes / 2 ** 20).toFixed(1)} MiB, more than the server has left for grammars (--max-grammar-mb ${Math.round(this.server.maxGrammarBytes / 2 ** 20)}): use a smaller grammar, or try again later`,
+      );
+    }
     if (ignoredWords.length > 0) this.server.logEntry({ event: 'phrase-list-words-ignored', session: this.id, words: ignoredWords });
   }
 
   private releaseDecoder(): void {
     if (this.opened) this.server.decoders.release(this.id);
+    this.server.reserveGrammarBytes(this.id, 0);
     this.opened = false;
   }
 
@@ -426,6 +443,7 @@ export class AsrServer {
   readonly maxBufferedSeconds: number;
   readonly maxQueuedMessages: number;
   readonly maxUnreadBytes: number;
+  readonly maxGrammarBytes: number;
   readonly metrics: ServerMetrics;
   /** Where sessions decode: worker threads, or this thread when `workers` is 0. */
   readonly decoders: SessionDecoders;
@@ -434,6 +452,9 @@ export class AsrServer {
   private readonly sockets: WebSocketServer;
   private readonly sessions = new Map<string, AudioSession>();
   private readonly subscribers = new Set<SubscriberQueue>();
+  /** Bytes each session's own grammar takes, and their sum. */
+  private readonly grammarBytes = new Map<string, number>();
+  private grammarBytesReserved = 0;
   /** Whether each subscriber answered the last ping: one that does not answer the next either is gone. */
   private readonly subscriberAlive = new Map<WebSocket, boolean>();
   private pingTimer: ReturnType<typeof setInterval> | undefined;
@@ -452,11 +473,12 @@ export class AsrServer {
     this.maxBufferedSeconds = options.maxBufferedSeconds ?? 30;
     this.maxQueuedMessages = options.maxQueuedMessages ?? 2000;
     this.maxUnreadBytes = options.maxUnreadBytes ?? 1024 * 1024;
+    this.maxGrammarBytes = options.maxGrammarBytes ?? 2 ** 30;
     this.metrics = new ServerMetrics(this);
     const workers = options.workers ?? availableParallelism();
     this.decoders =
       workers > 0
-        ? new DecodingPool(options.models, this.recognizerOptions, this.defaultSampleRateHz, workers, options.maxTalkers)
+        ? new DecodingPool(options.models, this.recognizerOptions, this.defaultSampleRateHz, workers, options.maxTalkers, options.grammarCompileTimeoutMs)
         : new InProcessDecoders({
             models: this.models,
             recognizerOptions: this.recognizerOptions,
@@ -547,6 +569,20 @@ export class AsrServer {
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
     await this.decoders.close();
     this.logEntry({ event: 'closed' });
+  }
+
+  /** Sets what a session's grammar takes (0 to free it); false, and nothing set, when that would pass the server's budget. */
+  reserveGrammarBytes(session: string, bytes: number): boolean {
+    const before = this.grammarBytes.get(session) ?? 0;
+    if (bytes > before && this.grammarBytesReserved - before + bytes > this.maxGrammarBytes) return false;
+    this.grammarBytesReserved += bytes - before;
+    if (bytes === 0) this.grammarBytes.delete(session);
+    else this.grammarBytes.set(session, bytes);
+    return true;
+  }
+
+  get grammarBytesInUse(): number {
+    return this.grammarBytesReserved;
   }
 
   get sessionCount(): number {

@@ -8,10 +8,11 @@
 import { Worker } from 'node:worker_threads';
 import { BeamlineError, serializeModel, type DecoderEvent, type ErrorCode, type RecognizerOptions, type SpeechModel } from '../src/index.ts';
 import type { SessionConfig } from './asr-protocol.ts';
-import type { DecodedChunk, OpenedSession, SessionDecoders } from './session-decoder.ts';
+import { GrammarCompiler } from './grammar-compiler.ts';
+import { graphBuffers, type CompiledSessionGraph, type DecodedChunk, type OpenedSession, type SessionDecoders } from './session-decoder.ts';
 
 export type WorkerRequestBody =
-  | { readonly kind: 'open'; readonly session: string; readonly config: SessionConfig }
+  | { readonly kind: 'open'; readonly session: string; readonly config: SessionConfig; readonly compiled?: CompiledSessionGraph }
   | { readonly kind: 'push'; readonly session: string; readonly bytes: Uint8Array }
   | { readonly kind: 'reset' | 'finish' | 'release'; readonly session: string };
 
@@ -37,8 +38,18 @@ export class DecodingPool implements SessionDecoders {
   private readonly defaultModel: string;
   /** Settles when every worker has loaded the model. */
   readonly ready: Promise<void>;
+  /** Sessions' own grammars are compiled here, never on a decoding thread. */
+  private readonly compiler: GrammarCompiler;
 
-  constructor(models: readonly SpeechModel[], recognizerOptions: Omit<RecognizerOptions, 'streaming'>, defaultSampleRateHz: number, size: number, maxTalkers?: number) {
+  constructor(
+    models: readonly SpeechModel[],
+    recognizerOptions: Omit<RecognizerOptions, 'streaming'>,
+    defaultSampleRateHz: number,
+    size: number,
+    maxTalkers?: number,
+    grammarCompileTimeoutMs?: number,
+  ) {
+    this.compiler = new GrammarCompiler(models, recognizerOptions, grammarCompileTimeoutMs);
     const modelTexts = models.map(serializeModel);
     this.defaultModel = models[0]?.name ?? '';
     const readiness: Promise<void>[] = [];
@@ -69,11 +80,12 @@ export class DecodingPool implements SessionDecoders {
     this.ready = Promise.all(readiness).then(() => undefined);
   }
 
-  private request<T>(worker: PoolWorker, request: WorkerRequestBody): Promise<T> {
+  /** `transfer`: buffers moved to the worker with the request, not copied. */
+  private request<T>(worker: PoolWorker, request: WorkerRequestBody, transfer: ArrayBuffer[] = []): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      worker.worker.postMessage({ ...request, id });
+      worker.worker.postMessage({ ...request, id }, transfer);
     });
   }
 
@@ -84,13 +96,14 @@ export class DecodingPool implements SessionDecoders {
   }
 
   async open(session: string, config: SessionConfig): Promise<OpenedSession> {
+    const compiled = config.grammar !== undefined || config.phraseList !== undefined ? await this.compiler.compile(config) : undefined;
     const worker =
       config.speaker !== undefined
         ? this.workers[stringHash(JSON.stringify([config.model ?? this.defaultModel, config.speaker])) % this.workers.length]
         : this.workers.reduce((least, candidate) => (candidate.sessions < least.sessions ? candidate : least));
     worker.sessions++;
     this.placement.set(session, worker);
-    return this.request(worker, { kind: 'open', session, config });
+    return this.request(worker, { kind: 'open', session, config, ...(compiled !== undefined ? { compiled } : {}) }, compiled === undefined ? [] : graphBuffers(compiled.graph));
   }
 
   push(session: string, bytes: Uint8Array): Promise<DecodedChunk> {
@@ -114,7 +127,7 @@ export class DecodingPool implements SessionDecoders {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
+    await Promise.all([this.compiler.close(), ...this.workers.map(({ worker }) => worker.terminate())]);
   }
 }
 

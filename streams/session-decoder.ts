@@ -10,12 +10,14 @@ import {
   PcmDecoder,
   Recognizer,
   Resampler,
+  compileDecodingGraph,
   jsgfGrammar,
   looksLikeWav,
   phraseListGrammar,
   readWavHeader,
   serializeModel,
   type DecoderEvent,
+  type DecodingGraph,
   type RecognitionSession,
   type RecognizerOptions,
   type SpeakerAdaptation,
@@ -27,6 +29,45 @@ import type { SessionConfig } from './asr-protocol.ts';
 export interface OpenedSession {
   /** Words of `phrase_list` the model does not know, left out as the Vosk server leaves them out. */
   readonly ignoredWords: readonly string[];
+  /** Bytes the session's own grammar costs (its graph, and the search's tables over it); 0 when it shares the model's. */
+  readonly grammarBytes: number;
+}
+
+/** A session's own grammar (config.grammar or config.phrase_list) compiled for its model. */
+export interface CompiledSessionGraph {
+  readonly graph: DecodingGraph;
+  readonly ignoredWords: readonly string[];
+  /** What the session will hold for it: the graph, and two searches' tables over it (the live pass and a second pass). */
+  readonly bytes: number;
+}
+
+/** Bytes per graph node of one search's tables (online-decoder.ts: scores, records and lists per node). */
+const SEARCH_BYTES_PER_NODE = 84;
+
+/** The typed arrays' buffers of a decoding graph: what moves between threads, and what it weighs. */
+export function graphBuffers(graph: DecodingGraph): ArrayBuffer[] {
+  return [graph.emission, graph.wordOfNode, graph.arcStart, graph.arcTo, graph.arcLogProb, graph.arcWord, graph.finalLogProb].map((array) => array.buffer as ArrayBuffer);
+}
+
+/**
+ * The decoding graph of a session's own grammar, or undefined when its config names none. It may
+ * run anywhere the models are (the pool runs it on a thread of its own, grammar-compiler.ts).
+ */
+export function compileSessionGraph(models: ModelCatalog, recognizerOptions: Omit<RecognizerOptions, 'streaming'>, config: SessionConfig): CompiledSessionGraph | undefined {
+  if (config.grammar === undefined && config.phraseList === undefined) return undefined;
+  const { model } = models.get(config.model);
+  const vocabulary = [...model.lexicon.keys()];
+  let grammar;
+  let ignoredWords: readonly string[] = [];
+  if (config.grammar !== undefined) grammar = jsgfGrammar(config.grammar, { vocabulary });
+  else {
+    const known = knownPhrases(config.phraseList!, vocabulary);
+    grammar = phraseListGrammar(known.phrases);
+    ignoredWords = known.ignoredWords;
+  }
+  const graph = compileDecodingGraph(model, grammar, recognizerOptions.graph);
+  const bytes = graphBuffers(graph).reduce((sum, buffer) => sum + buffer.byteLength, 0) + 2 * SEARCH_BYTES_PER_NODE * graph.nodeCount;
+  return { graph, ignoredWords, bytes };
 }
 
 /**
@@ -154,28 +195,21 @@ export class SessionDecoder {
     readonly opened: OpenedSession,
   ) {}
 
-  static async create(settings: DecoderSettings, config: SessionConfig, name: string, talkers?: Talkers): Promise<SessionDecoder> {
+  /** `compiled`: the session's grammar compiled beforehand (compileSessionGraph); compiled here when its config has one and it is not given. */
+  static async create(settings: DecoderSettings, config: SessionConfig, name: string, talkers?: Talkers, compiled?: CompiledSessionGraph): Promise<SessionDecoder> {
     const { model, recognizer: shared } = settings.models.get(config.model);
     if (config.speaker !== undefined && shared.adaptation !== 'speaker') {
       throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, 'config.speaker names a talker to adapt to, but this server does not adapt to speakers (beamline serve --adaptation speaker)');
     }
-    let recognizer = shared;
-    let ignoredWords: readonly string[] = [];
+    const own = compiled ?? compileSessionGraph(settings.models, settings.recognizerOptions, config);
     const maxAlternatives = config.maxAlternatives ?? 0;
-    if (config.grammar !== undefined || config.phraseList !== undefined || maxAlternatives > 0) {
-      // A recogniser of the session's own (0.4 ms to build for the digits): its grammar, and N-best for its alternatives.
-      const vocabulary = [...model.lexicon.keys()];
-      let grammar;
-      if (config.grammar !== undefined) grammar = jsgfGrammar(config.grammar, { vocabulary });
-      else if (config.phraseList !== undefined) {
-        const known = knownPhrases(config.phraseList, vocabulary);
-        grammar = phraseListGrammar(known.phrases);
-        ignoredWords = known.ignoredWords;
-      }
+    let recognizer = shared;
+    if (own !== undefined || maxAlternatives > 0) {
+      // A recogniser of the session's own (0.4 ms to build): its grammar's graph, and N-best for its alternatives.
       const options = settings.recognizerOptions;
       recognizer = new Recognizer(model, {
         ...options,
-        ...(grammar !== undefined ? { grammar } : {}),
+        compiledGraph: own?.graph ?? shared.graph,
         ...(maxAlternatives > 0 ? { decoder: { ...options.decoder, nBest: maxAlternatives } } : {}),
         streaming: true,
       });
@@ -184,7 +218,10 @@ export class SessionDecoder {
     const pcm = new PcmDecoder({ sampleFormat: config.encoding ?? 's16le', channels: 1 }, name);
     const resampler = await resamplerFor(rate, recognizer.sampleRateHz);
     const talker = config.speaker !== undefined && talkers !== undefined ? talkers.get(model.name, config.speaker, recognizer) : undefined;
-    return new SessionDecoder(pcm, resampler, recognizer.createSession(talker), rate, recognizer.sampleRateHz, name, { ignoredWords });
+    return new SessionDecoder(pcm, resampler, recognizer.createSession(talker), rate, recognizer.sampleRateHz, name, {
+      ignoredWords: own?.ignoredWords ?? [],
+      grammarBytes: own?.bytes ?? 0,
+    });
   }
 
   async push(bytes: Uint8Array): Promise<DecodedChunk> {
@@ -268,8 +305,9 @@ export class InProcessDecoders implements SessionDecoders {
     this.talkers = new Talkers(settings.maxTalkers ?? DEFAULT_MAX_TALKERS);
   }
 
-  async open(id: string, config: SessionConfig): Promise<OpenedSession> {
-    const session = await SessionDecoder.create(this.settings, config, `session ${id}`, this.talkers);
+  /** `compiled`: the session's grammar compiled elsewhere beforehand (a worker of the pool gets it so). */
+  async open(id: string, config: SessionConfig, compiled?: CompiledSessionGraph): Promise<OpenedSession> {
+    const session = await SessionDecoder.create(this.settings, config, `session ${id}`, this.talkers, compiled);
     this.sessions.set(id, session);
     return session.opened;
   }

@@ -29,7 +29,7 @@ const decoders = new InProcessDecoders({
 async function answer(request: WorkerRequest): Promise<WorkerResponse['result']> {
   switch (request.kind) {
     case 'open':
-      return decoders.open(request.session, request.config);
+      return decoders.open(request.session, request.config, request.compiled);
     case 'push':
       return decoders.push(request.session, request.bytes);
     case 'reset':

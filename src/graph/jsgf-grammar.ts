@@ -10,7 +10,7 @@
  * Words are matched to the vocabulary without regard to case.
  */
 import { BeamlineError, ERROR_CODES } from '../errors.ts';
-import { GrammarBuilder, withoutEpsilons, type WordGrammar } from './word-grammar.ts';
+import { DEFAULT_GRAMMAR_LIMITS, GrammarBuilder, withoutEpsilons, type GrammarLimits, type WordGrammar } from './word-grammar.ts';
 
 type Expansion =
   | { readonly kind: 'word'; readonly word: string; readonly line: number }
@@ -39,6 +39,8 @@ export interface JsgfOptions {
   readonly rule?: string;
   /** The model's words: grammar words are mapped to these (ignoring case); others are an error naming the word and line. */
   readonly vocabulary?: readonly string[];
+  /** How large it may grow (DEFAULT_GRAMMAR_LIMITS). */
+  readonly limits?: Partial<GrammarLimits>;
 }
 
 const fail = (line: number, message: string): never => {
@@ -92,7 +94,12 @@ function tokenize(text: string): Token[] {
 
 class Parser {
   private position = 0;
-  constructor(private readonly tokens: Token[]) {}
+  /** Brackets open around the current token. */
+  private depth = 0;
+  constructor(
+    private readonly tokens: Token[],
+    private readonly maxNesting: number,
+  ) {}
 
   private peek(): Token | undefined {
     return this.tokens[this.position];
@@ -141,6 +148,16 @@ class Parser {
   }
 
   private alternatives(): Expansion {
+    // Each level is a few frames of recursion: bounded well below the engine's stack.
+    if (++this.depth > this.maxNesting) fail(this.peek()?.line ?? 1, `brackets nested more than ${this.maxNesting} deep`);
+    try {
+      return this.alternativesWithin();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private alternativesWithin(): Expansion {
     const options: { weight: number; expansion: Expansion }[] = [];
     let weighted = 0;
     do {
@@ -198,7 +215,8 @@ class Parser {
 
 /** Parses a JSGF grammar and compiles the chosen rule into an epsilon-free word grammar. */
 export function jsgfGrammar(text: string, options: JsgfOptions = {}): WordGrammar {
-  const rules = new Parser(tokenize(text)).rules();
+  const limits = { ...DEFAULT_GRAMMAR_LIMITS, ...options.limits };
+  const rules = new Parser(tokenize(text), limits.maxNesting).rules();
   const byName = new Map(rules.map((rule) => [rule.name, rule]));
   const root = options.rule !== undefined ? byName.get(options.rule) : rules.find((rule) => rule.isPublic);
   if (root === undefined) {
@@ -208,7 +226,7 @@ export function jsgfGrammar(text: string, options: JsgfOptions = {}): WordGramma
     );
   }
   const vocabulary = options.vocabulary === undefined ? undefined : new Map(options.vocabulary.map((word) => [word.toLowerCase(), word]));
-  const builder = new GrammarBuilder();
+  const builder = new GrammarBuilder(limits.maxArcs);
 
   interface Instance {
     readonly name: string;
@@ -283,6 +301,7 @@ export function jsgfGrammar(text: string, options: JsgfOptions = {}): WordGramma
       return stack[active].end;
     }
     const rule = byName.get(name) ?? fail(line, `the rule <${name}> is not defined`);
+    if (stack.length >= limits.maxNesting) fail(line, `rules refer to rules more than ${limits.maxNesting} deep (<${name}>)`);
     const instance = { name, start: builder.addState(), end: builder.addState(), enteredAtTail: atTail };
     builder.addArc(from, instance.start, undefined);
     stack.push(instance);
@@ -294,5 +313,5 @@ export function jsgfGrammar(text: string, options: JsgfOptions = {}): WordGramma
   const start = builder.addState();
   const end = reference(root.name, root.line, start, true);
   builder.setFinal(end);
-  return withoutEpsilons(builder.build(start));
+  return withoutEpsilons(builder.build(start), limits.maxArcs);
 }

@@ -29,6 +29,29 @@ export interface WordGrammar {
   readonly arcs: readonly GrammarArc[];
 }
 
+/**
+ * How large a grammar may grow, so that a short text cannot make one session's grammar take
+ * unbounded time or memory (a JSGF rule that doubles another 17 times is 372 bytes and 2¹⁷
+ * words). Past either limit the grammar is refused with LIMIT_EXCEEDED naming it.
+ */
+export interface GrammarLimits {
+  /**
+   * Arcs (words and empty moves) while the grammar is expanded, and word arcs after. Default
+   * 50,000: a list of 5,000 four-digit PINs (20,000 words, 30,000 arcs expanded) fits, and with
+   * the digits model compiles in about 0.3 s into a graph of 15 MB; 8,000 is about the most.
+   * Larger: bigger grammars, more time to compile and more memory per session.
+   */
+  readonly maxArcs: number;
+  /** Rules within rules and brackets within brackets. Default 200. */
+  readonly maxNesting: number;
+}
+
+export const DEFAULT_GRAMMAR_LIMITS: GrammarLimits = { maxArcs: 50_000, maxNesting: 200 };
+
+export function grammarTooLarge(limit: number, what: string): BeamlineError {
+  return new BeamlineError(ERROR_CODES.LIMIT_EXCEEDED, `the grammar is too large: more than ${limit} ${what} (grammar limit maxArcs)`);
+}
+
 /** Mutable builder: states are numbered as they are added. */
 export class GrammarBuilder {
   private readonly wordIds = new Map<string, number>();
@@ -36,6 +59,9 @@ export class GrammarBuilder {
   readonly arcs: GrammarArc[] = [];
   private readonly finals: number[] = [];
   stateCount = 0;
+
+  /** `maxArcs`: refuse (LIMIT_EXCEEDED) to add more arcs than this. */
+  constructor(private readonly maxArcs = Infinity) {}
 
   addState(): number {
     this.finals.push(LOG_ZERO);
@@ -53,6 +79,7 @@ export class GrammarBuilder {
   }
 
   addArc(from: number, to: number, word: string | undefined, logProb = 0): void {
+    if (this.arcs.length >= this.maxArcs) throw grammarTooLarge(this.maxArcs, 'arcs while it is expanded');
     this.arcs.push({ from, to, word: word === undefined ? EPSILON : this.wordId(word), logProb });
   }
 
@@ -77,10 +104,10 @@ export function wordLoopGrammar(words: readonly string[]): WordGrammar {
 }
 
 /** Exactly one of the phrases (each a list of words), each equally likely. */
-export function phraseListGrammar(phrases: readonly (readonly string[])[]): WordGrammar {
+export function phraseListGrammar(phrases: readonly (readonly string[])[], limits: Partial<GrammarLimits> = {}): WordGrammar {
   const nonEmpty = phrases.filter((phrase) => phrase.length > 0);
   if (nonEmpty.length === 0) throw new BeamlineError(ERROR_CODES.CONFIG_INVALID, 'a phrase list needs at least one non-empty phrase');
-  const builder = new GrammarBuilder();
+  const builder = new GrammarBuilder(limits.maxArcs ?? DEFAULT_GRAMMAR_LIMITS.maxArcs);
   const start = builder.addState();
   const end = builder.addState();
   builder.setFinal(end);
@@ -103,7 +130,7 @@ export function phraseListGrammar(phrases: readonly (readonly string[])[]): Word
  * dropped, and the rest renumbered. Fails if no word sequence (not even the empty one) is
  * accepted.
  */
-export function withoutEpsilons(grammar: WordGrammar): WordGrammar {
+export function withoutEpsilons(grammar: WordGrammar, maxArcs = Infinity): WordGrammar {
   const n = grammar.stateCount;
   const epsilonOut: { to: number; logProb: number }[][] = Array.from({ length: n }, () => []);
   const wordOut: GrammarArc[][] = Array.from({ length: n }, () => []);
@@ -133,8 +160,13 @@ export function withoutEpsilons(grammar: WordGrammar): WordGrammar {
 
   const arcs = new Map<string, GrammarArc>();
   const finals = new Float64Array(n).fill(LOG_ZERO);
+  // The closures' total size bounds the work: each state's copies every word arc it reaches.
+  let work = 0;
   for (let state = 0; state < n; state++) {
-    for (const [reached, weight] of closure(state)) {
+    const reachable = closure(state);
+    work += reachable.size;
+    if (work > 10 * maxArcs) throw grammarTooLarge(maxArcs, 'arcs once its empty moves are removed');
+    for (const [reached, weight] of reachable) {
       finals[state] = Math.max(finals[state], weight + grammar.finalLogProb[reached]);
       for (const arc of wordOut[reached]) {
         const key = `${arc.to} ${arc.word} ${state}`;
@@ -142,6 +174,7 @@ export function withoutEpsilons(grammar: WordGrammar): WordGrammar {
         const existing = arcs.get(key);
         if (existing === undefined || logProb > existing.logProb) arcs.set(key, { from: state, to: arc.to, word: arc.word, logProb });
       }
+      if (arcs.size > maxArcs) throw grammarTooLarge(maxArcs, 'arcs once its empty moves are removed');
     }
   }
   return trim({ words: grammar.words, stateCount: n, start: grammar.start, finalLogProb: finals, arcs: [...arcs.values()] });

@@ -30,6 +30,12 @@ import { type DecoderEvent, type DecoderOverrides, type FinalHypothesis, type Hy
 export interface RecognizerOptions {
   /** What may be said; default any sequence of the model's words. */
   readonly grammar?: WordGrammar;
+  /**
+   * The decoding graph, compiled beforehand by `compileDecodingGraph` for this model (in another
+   * thread, say, so a large grammar never holds up decoding); `grammar` and `graph` are then not
+   * used.
+   */
+  readonly compiledGraph?: DecodingGraph;
   readonly graph?: Partial<DecodingGraphConfig>;
   readonly decoder?: DecoderOverrides;
   /** Live CMN (streaming) instead of per-utterance CMN (batch). Default false. */
@@ -72,7 +78,7 @@ export class Recognizer {
   constructor(model: SpeechModel, options: RecognizerOptions = {}) {
     this.model = model;
     this.options = options;
-    this.graph = compileDecodingGraph(model, options.grammar ?? wordLoopGrammar([...model.lexicon.keys()]), options.graph);
+    this.graph = options.compiledGraph ?? compileDecodingGraph(model, options.grammar ?? wordLoopGrammar([...model.lexicon.keys()]), options.graph);
     this.streaming = options.streaming ?? false;
     this.frontEnd = this.streaming ? { ...model.frontEnd, cmn: { ...model.frontEnd.cmn, mode: 'live' } } : model.frontEnd;
     this.decoderOverrides = options.decoder ?? {};

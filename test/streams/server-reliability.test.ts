@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { AsrServer } from '../../streams/asr-server.ts';
 import { loadModel } from '../../streams/model-file.ts';
-import { LockStepClient, streamFile } from './socket-clients.ts';
+import { LockStepClient, pcm, streamFile } from './socket-clients.ts';
 
 async function startServer(options: Partial<ConstructorParameters<typeof AsrServer>[0]> = {}): Promise<{ server: AsrServer; url: string }> {
   const server = new AsrServer({ models: [await loadModel()], port: 0, workers: 1, ...options });
@@ -140,4 +140,68 @@ describe('AsrServer under hostile clients', () => {
     }
     await server.close();
   });
+
+  /** A 372-byte JSGF grammar whose rules double each other 17 times: 2¹⁷ words. */
+  const doubling = (() => {
+    const rules = ['public <r17> = <r16> <r16>;'];
+    for (let k = 16; k >= 1; k--) rules.push(`<r${k}> = <r${k - 1}> <r${k - 1}>;`);
+    rules.push('<r0> = one | two;');
+    return `#JSGF V1.0;\n${rules.join('\n')}`;
+  })();
+  const pinGrammar = (count: number): string => {
+    const digits = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+    return `public <pin> = ${Array.from({ length: count }, (_, i) => String((i * 7919) % 10000).padStart(4, '0').split('').map((d) => digits[Number(d)]).join(' ')).join(' | ')};`;
+  };
+
+  it.each([0, 1])('refuses a self-doubling grammar at once, while a good session beside it stays exact (%i workers)', async (workers) => {
+    // K = 17 took 40 s of a decoding thread, and every session on it waited.
+    const { server, url } = await startServer({ workers });
+    const good = await LockStepClient.connect(`${url}/asr`);
+    const goodRun = streamFile(good, 'two-en-gb-8k.wav', 0.05);
+    for (let i = 0; i < 2; i++) {
+      const bad = await LockStepClient.connect(`${url}/asr`);
+      bad.post(JSON.stringify({ config: { grammar: doubling } }));
+      expect(await bad.done()).toBe(1008);
+      expect(bad.replies[0]).toEqual({ error: { code: 'LIMIT_EXCEEDED', message: 'the grammar is too large: more than 50000 arcs while it is expanded (grammar limit maxArcs)' } });
+    }
+    expect((await goodRun).at(-1)!.text).toBe('two');
+    await server.close();
+  });
+
+  it('stops a grammar compile that runs past its time, and compiles the next one', async () => {
+    // 8,000 PINs (near the size limit) take about 0.5 s to compile here; a two-word grammar a few ms.
+    const { server, url } = await startServer({ grammarCompileTimeoutMs: 50 });
+    const slow = await LockStepClient.connect(`${url}/asr`);
+    slow.post(JSON.stringify({ config: { grammar: pinGrammar(8000) } }));
+    expect(await slow.done()).toBe(1008);
+    expect(slow.replies[0]).toEqual({ error: { code: 'LIMIT_EXCEEDED', message: 'the grammar took more than 0.05 s to compile: make it smaller' } });
+    // The stopped compile's thread is replaced: the next grammar compiles, off the decoding thread.
+    const next = await LockStepClient.connect(`${url}/asr`);
+    const { bytes, rate } = pcm('two-en-gb-8k.wav');
+    next.post(JSON.stringify({ config: { sample_rate: rate, grammar: 'public <a> = two | three;' } }));
+    await next.send(bytes);
+    expect((await next.send('{"eof": 1}')).text).toBe('two');
+    await server.close();
+  }, 30_000);
+
+  it("keeps all sessions' grammars within the server's budget, and frees a session's share when it ends", async () => {
+    const { server, url } = await startServer({ maxGrammarBytes: 80 * 2 ** 20 });
+    const first = await LockStepClient.connect(`${url}/asr`);
+    first.post(JSON.stringify({ config: { grammar: pinGrammar(5000) } }));
+    expect('partial' in (await first.send(Buffer.alloc(1600)))).toBe(true);
+    expect(server.grammarBytesInUse).toBeGreaterThan(40 * 2 ** 20);
+    const second = await LockStepClient.connect(`${url}/asr`);
+    second.post(JSON.stringify({ config: { grammar: pinGrammar(5000) } }));
+    expect(await second.done()).toBe(1008);
+    expect((second.replies[0].error as { code: string; message: string }).message).toMatch(/^this session's grammar needs \d+\.\d MiB, more than the server has left for grammars \(--max-grammar-mb 80\)/);
+    first.socket.close();
+    await first.done();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.grammarBytesInUse).toBe(0);
+    const third = await LockStepClient.connect(`${url}/asr`);
+    third.post(JSON.stringify({ config: { grammar: pinGrammar(5000) } }));
+    expect('partial' in (await third.send(Buffer.alloc(1600)))).toBe(true);
+    third.socket.close();
+    await server.close();
+  }, 30_000);
 });

@@ -123,4 +123,40 @@ public <quoted> = "new york" city;
   it('names an unknown word and its line', () => {
     expect(() => jsgfGrammar('#JSGF V1.0;\npublic <a> = one\n  eleven;', { vocabulary: ['one', 'two'] })).toThrow(/line 3: the word "eleven" is not in the model's vocabulary/);
   });
+
+  // A short text must not make an unbounded grammar: each of these took seconds or crashed before.
+  it('refuses a grammar that doubles itself past the size limit, at once, naming the limit', () => {
+    const rules = ['public <r17> = <r16> <r16>;', '<r0> = one | two;'];
+    for (let k = 16; k >= 1; k--) rules.splice(1, 0, `<r${k}> = <r${k - 1}> <r${k - 1}>;`);
+    const text = `#JSGF V1.0;\n${rules.join('\n')}`;
+    expect(text.length).toBeLessThan(500);
+    expect(() => jsgfGrammar(text)).toThrow(
+      expect.objectContaining({ code: 'LIMIT_EXCEEDED', message: 'the grammar is too large: more than 50000 arcs while it is expanded (grammar limit maxArcs)' }),
+    );
+    // Within the limit the same construction compiles: 2³ = 8 words of two choices each, 256 sentences.
+    const small = `#JSGF V1.0;\npublic <r3> = <r2> <r2>;\n<r2> = <r1> <r1>;\n<r1> = <r0> <r0>;\n<r0> = one | two;`;
+    const all = sentences(jsgfGrammar(small), 8);
+    expect(all).toHaveLength(256);
+    expect(all.every((sentence) => sentence.split(' ').length === 8)).toBe(true);
+  });
+
+  it('refuses rules nested deeper than the limit with GRAMMAR_INVALID, not a stack overflow', () => {
+    const chain = ['public <r0> = <r1>;'];
+    for (let k = 1; k < 3000; k++) chain.push(`<r${k}> = <r${k + 1}>;`);
+    chain.push('<r3000> = one;');
+    expect(() => jsgfGrammar(chain.join('\n'))).toThrow(expect.objectContaining({ code: 'GRAMMAR_INVALID', message: expect.stringMatching(/rules refer to rules more than 200 deep/) }));
+    const brackets = `public <a> = ${'('.repeat(5000)}one${')'.repeat(5000)};`;
+    expect(() => jsgfGrammar(brackets)).toThrow(expect.objectContaining({ code: 'GRAMMAR_INVALID', message: 'JSGF line 1: brackets nested more than 200 deep' }));
+    // 150 deep is fine.
+    expect(sentences(jsgfGrammar(`public <a> = ${'('.repeat(150)}one${')'.repeat(150)};`), 2)).toEqual(['one']);
+  });
+
+  it('compiles a list of 5,000 four-digit PINs within the default limit, and refuses a list past it', () => {
+    const digits = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+    const pins = Array.from({ length: 5000 }, (_, i) => String((i * 7919) % 10000).padStart(4, '0').split('').map((d) => digits[Number(d)]));
+    const grammar = jsgfGrammar(`public <pin> = ${pins.map((pin) => pin.join(' ')).join(' | ')};`);
+    expect(grammar.arcs.filter((arc) => arc.word >= 0).length).toBeLessThanOrEqual(20000);
+    expect(enumerateSentences(grammar, 4).size).toBe(new Set(pins.map((pin) => pin.join(' '))).size);
+    expect(() => phraseListGrammar(Array.from({ length: 15000 }, () => ['one', 'two', 'three', 'four']))).toThrow(expect.objectContaining({ code: 'LIMIT_EXCEEDED' }));
+  });
 });
