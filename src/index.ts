@@ -14,6 +14,7 @@ export {
   type SampleFormat,
 } from './audio/pcm-decoder.ts';
 export { looksLikeWav, readWavHeader, type WavHeader } from './audio/wav-header.ts';
+export { flacDeclaredLength, mp3DeclaredLength, oggEnding, type DeclaredLength } from './audio/container-facts.ts';
 export {
   DEFAULT_RESAMPLER_QUALITY,
   RESAMPLER_QUALITIES,

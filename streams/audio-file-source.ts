@@ -22,7 +22,10 @@ import {
   PcmDecoder,
   bytesPerSample,
   checkFiniteSamples,
+  flacDeclaredLength,
   looksLikeWav,
+  mp3DeclaredLength,
+  oggEnding,
   readWavHeader,
   type AudioChunk,
   type PcmLayout,
@@ -98,6 +101,10 @@ function pcmSource(bytes: Uint8Array, layout: PcmLayout, sampleRateHz: number, n
 }
 
 async function compressedSource(bytes: Uint8Array, name: string): Promise<DecodedSource> {
+  const ogg = oggEnding(bytes);
+  if (ogg !== undefined && !ogg.complete) {
+    throw new BeamlineError(ERROR_CODES.AUDIO_TRUNCATED, `${name}: the Ogg stream ends without its end-of-stream page, whole: the file was cut short`);
+  }
   const { parseBuffer } = await import('music-metadata');
   let sampleRateHz: number | undefined;
   let container = 'unknown';
@@ -114,12 +121,17 @@ async function compressedSource(bytes: Uint8Array, name: string): Promise<Decode
   if (!(sampleRateHz >= 1000 && sampleRateHz <= 768000)) {
     throw new BeamlineError(ERROR_CODES.AUDIO_BAD_SAMPLE_RATE, `${name}: sample rate ${sampleRateHz} Hz is outside [1000, 768000]`);
   }
+  const declared =
+    flacDeclaredLength(bytes) ??
+    mp3DeclaredLength(bytes) ??
+    (ogg?.granule !== undefined && ogg.granule > 0 ? { samples: ogg.granule, skip: 0, minimumDecoded: ogg.granule } : undefined);
   const { OfflineAudioContext } = await import('node-web-audio-api');
   const context = new OfflineAudioContext({ numberOfChannels: 1, length: 1, sampleRate: sampleRateHz });
   let decoded: AudioBuffer;
   try {
-    // decodeAudioData takes ownership of the ArrayBuffer, so hand it a copy of just our bytes.
-    decoded = await context.decodeAudioData(bytes.slice().buffer);
+    // decodeAudioData takes ownership of the ArrayBuffer, so hand it a copy of just our bytes
+    // (a Buffer's slice() is a view of the same memory, not a copy).
+    decoded = await context.decodeAudioData(new Uint8Array(bytes).buffer);
   } catch (error) {
     const reason = (error as Error).message;
     // The decoder reports a stream cut short as "end of stream"; anything else is an encoding
@@ -129,6 +141,12 @@ async function compressedSource(bytes: Uint8Array, name: string): Promise<Decode
       truncated ? ERROR_CODES.AUDIO_TRUNCATED : ERROR_CODES.AUDIO_UNSUPPORTED_ENCODING,
       `${name}: the ${container} stream could not be decoded (${reason})`,
       { cause: error },
+    );
+  }
+  if (declared !== undefined && decoded.length < declared.minimumDecoded) {
+    throw new BeamlineError(
+      ERROR_CODES.AUDIO_TRUNCATED,
+      `${name}: the ${container} stream declares ${declared.samples} samples but only ${Math.max(0, decoded.length - declared.skip)} could be decoded: the file was cut short`,
     );
   }
   if (decoded.numberOfChannels < 1 || decoded.length === 0) {
@@ -144,6 +162,8 @@ async function compressedSource(bytes: Uint8Array, name: string): Promise<Decode
     const gain = 1 / decoded.numberOfChannels;
     for (let i = 0; i < mono.length; i++) mono[i] *= gain;
   }
+  // Exactly the encoder's samples: MP3's delay and padding, Vorbis's last block beyond its length, trimmed.
+  if (declared !== undefined) mono = mono.subarray(declared.skip, declared.skip + declared.samples);
   checkFiniteSamples(mono, name);
   let position = 0;
   return {
