@@ -3,9 +3,9 @@
  * send as text, checked strictly (a wrong type is an error with a stable code, never ignored),
  * and the replies. Binary messages are audio and are not parsed here.
  */
-import { BeamlineError, ERROR_CODES, type FinalHypothesis, type PartialHypothesis } from '../src/index.ts';
+import { BeamlineError, ERROR_CODES, SAMPLE_FORMATS, isSampleFormat, type FinalHypothesis, type PartialHypothesis, type SampleFormat } from '../src/index.ts';
 
-export type SampleEncoding = 's16le' | 'f32le';
+export type SampleEncoding = SampleFormat;
 
 export interface SessionConfig {
   readonly sampleRateHz?: number;
@@ -97,7 +97,7 @@ function parseConfig(value: unknown): SessionConfig {
         config.speaker = field;
         break;
       case 'format':
-        if (field !== 's16le' && field !== 'f32le') throw invalid(`config.format must be "s16le" or "f32le"; got ${JSON.stringify(field)}`);
+        if (typeof field !== 'string' || !isSampleFormat(field)) throw invalid(`config.format must be one of ${SAMPLE_FORMATS.join(', ')}; got ${JSON.stringify(field)}`);
         config.encoding = field;
         break;
       default:

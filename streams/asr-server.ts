@@ -21,6 +21,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
   BeamlineError,
   ERROR_CODES,
+  bytesPerSample,
   isBeamlineError,
   type DecoderEvent,
   type FinalHypothesis,
@@ -278,7 +279,7 @@ class AudioSession {
     if (this.ended) return; // the connection is going: nothing more to decode or answer
     this.touch();
     const bytes = isBinary ? rawLength(data) : 0;
-    const limitBytes = this.server.maxBufferedSeconds * (this.config.sampleRateHz ?? this.server.defaultSampleRateHz) * (this.config.encoding === 'f32le' ? 4 : 2);
+    const limitBytes = this.server.maxBufferedSeconds * (this.config.sampleRateHz ?? this.server.defaultSampleRateHz) * bytesPerSample(this.config.encoding ?? 's16le');
     // Refused at once, not queued: memory stays bounded however fast the client sends.
     if (this.waitingBytes + bytes > limitBytes) {
       this.fail(new BeamlineError(ERROR_CODES.LIMIT_EXCEEDED, `more than ${this.server.maxBufferedSeconds} s of audio waiting to be decoded: send audio no faster than real time, or wait for each reply`));

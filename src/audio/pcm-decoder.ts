@@ -12,7 +12,8 @@ import { BeamlineError, ERROR_CODES } from '../errors.ts';
 /** Typed-array views read in the platform's byte order; WAV and the protocol's PCM are little-endian. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-export const SAMPLE_FORMATS = ['u8', 's16le', 's24le', 's32le', 'f32le', 'f64le'] as const;
+/** `alaw` and `mulaw`: ITU-T G.711's 8-bit companded telephone formats. */
+export const SAMPLE_FORMATS = ['u8', 's16le', 's24le', 's32le', 'f32le', 'f64le', 'alaw', 'mulaw'] as const;
 export type SampleFormat = (typeof SAMPLE_FORMATS)[number];
 
 export interface PcmLayout {
@@ -29,7 +30,26 @@ const BYTES_PER_SAMPLE: Record<SampleFormat, number> = {
   s32le: 4,
   f32le: 4,
   f64le: 8,
+  alaw: 1,
+  mulaw: 1,
 };
+
+/** G.711 A-law: each of the 256 codes' linear value in the 16-bit range. */
+const ALAW = Float32Array.from({ length: 256 }, (_, code) => {
+  const a = code ^ 0x55;
+  const segment = (a & 0x70) >> 4;
+  let magnitude = (a & 0x0f) << 4;
+  magnitude += segment === 0 ? 8 : 0x108;
+  if (segment > 1) magnitude <<= segment - 1;
+  return (a & 0x80) !== 0 ? magnitude : -magnitude;
+});
+
+/** G.711 μ-law: each of the 256 codes' linear value in the 16-bit range. */
+const MULAW = Float32Array.from({ length: 256 }, (_, code) => {
+  const u = ~code & 0xff;
+  const magnitude = (((u & 0x0f) << 3) + 0x84) << ((u & 0x70) >> 4);
+  return (u & 0x80) !== 0 ? 0x84 - magnitude : magnitude - 0x84;
+});
 
 export function bytesPerSample(format: SampleFormat): number {
   return BYTES_PER_SAMPLE[format];
@@ -49,10 +69,11 @@ export class PcmDecoder {
   private samplesDecoded = 0;
 
   constructor(layout: PcmLayout, sourceName = 'audio') {
-    if (!Number.isInteger(layout.channels) || layout.channels < 1 || layout.channels > 64) {
+    // WAV counts channels in 16 bits: every count it can declare is mixed down.
+    if (!Number.isInteger(layout.channels) || layout.channels < 1 || layout.channels > 65535) {
       throw new BeamlineError(
-        ERROR_CODES.AUDIO_NO_SAMPLES,
-        `${sourceName}: channel count must be an integer in [1, 64]; got ${layout.channels}`,
+        layout.channels === 0 ? ERROR_CODES.AUDIO_NO_SAMPLES : ERROR_CODES.AUDIO_UNSUPPORTED_ENCODING,
+        `${sourceName}: channel count must be an integer in [1, 65535]; got ${layout.channels}`,
       );
     }
     if (!isSampleFormat(layout.sampleFormat)) {
@@ -152,6 +173,12 @@ export class PcmDecoder {
             break;
           case 'f64le':
             value = view.getFloat64(offset, true);
+            break;
+          case 'alaw':
+            value = ALAW[view.getUint8(offset)] / 32768;
+            break;
+          case 'mulaw':
+            value = MULAW[view.getUint8(offset)] / 32768;
             break;
         }
         if (!Number.isFinite(value)) {

@@ -24,6 +24,8 @@ export interface WavHeader {
 const WAVE_FORMAT_PCM = 1;
 const WAVE_FORMAT_IEEE_FLOAT = 3;
 const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
+const WAVE_FORMAT_ALAW = 6;
+const WAVE_FORMAT_MULAW = 7;
 /** Streaming writers put 0 or 0xFFFFFFFF in the data size when they cannot seek back. */
 const PLACEHOLDER_SIZES = new Set([0, 0xffffffff]);
 
@@ -47,6 +49,8 @@ function sampleFormatOf(formatTag: number, bitsPerSample: number): SampleFormat 
     if (bitsPerSample === 32) return 'f32le';
     if (bitsPerSample === 64) return 'f64le';
   }
+  if (formatTag === WAVE_FORMAT_ALAW && bitsPerSample === 8) return 'alaw';
+  if (formatTag === WAVE_FORMAT_MULAW && bitsPerSample === 8) return 'mulaw';
   return undefined;
 }
 
@@ -114,7 +118,7 @@ export function readWavHeader(bytes: Uint8Array, sourceName: string, options: { 
     throw new BeamlineError(
       ERROR_CODES.AUDIO_UNSUPPORTED_ENCODING,
       `${sourceName}: WAV encoding ${formatTag} with ${fmt.bitsPerSample} bits per sample is not supported ` +
-        '(supported: integer PCM 8/16/24/32-bit, float 32/64-bit)',
+        '(supported: integer PCM 8/16/24/32-bit, float 32/64-bit, G.711 A-law and μ-law)',
     );
   }
   if (fmt.numChannels < 1) {

@@ -26,6 +26,22 @@ describe('PcmDecoder', () => {
     expect(Array.from(new PcmDecoder({ sampleFormat: 'f64le', channels: 1 }).push(f64))).toEqual([0.125]);
   });
 
+  it('decodes G.711 A-law and μ-law to the values of the standard\'s tables', () => {
+    // ITU-T G.711's tables (as in Sun's reference g711.c): A-law 0xD5/0x55 are ±8 and 0xAA/0x2A
+    // ±32256, the extremes; μ-law 0x80/0x00 are ±32124 and 0xFF/0x7F both zero.
+    const alaw = Array.from(new PcmDecoder({ sampleFormat: 'alaw', channels: 1 }).push(Uint8Array.of(0xd5, 0x55, 0xaa, 0x2a)));
+    expect(alaw.map((value) => value * 32768)).toEqual([8, -8, 32256, -32256]);
+    const mulaw = Array.from(new PcmDecoder({ sampleFormat: 'mulaw', channels: 1 }).push(Uint8Array.of(0x80, 0x00, 0xff, 0x7f)));
+    expect(mulaw.map((value) => value * 32768)).toEqual([32124, -32124, 0, 0]);
+  });
+
+  it('mixes any channel count a WAV can declare, not just 64 (here 100)', () => {
+    const frame = bytesOf((v) => {
+      for (let c = 0; c < 100; c++) v.setInt16(2 * c, c % 2 === 0 ? 16384 : 0, true);
+    }, 200);
+    expect(Array.from(new PcmDecoder({ sampleFormat: 's16le', channels: 100 }).push(frame))).toEqual([0.25]);
+  });
+
   it('mixes channels to mono by averaging', () => {
     const stereo = bytesOf((v) => (v.setInt16(0, 16384, true), v.setInt16(2, -16384, true), v.setInt16(4, 8192, true), v.setInt16(6, 8192, true)), 8);
     expect(Array.from(new PcmDecoder({ sampleFormat: 's16le', channels: 2 }).push(stereo))).toEqual([0, 0.25]);
