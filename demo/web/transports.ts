@@ -102,14 +102,19 @@ export class ServerTransport implements Transport {
           this.finished?.();
           return;
         }
-        // Lost mid-stream: reconnect with a growing delay; the next session starts afresh.
-        const delay = Math.min(10, 2 ** this.retries++);
-        this.listener.status(`Connection lost (code ${event.code}). Reconnecting in ${delay} s…`, 'error');
-        setTimeout(() => {
-          if (!this.stopping) this.connect().catch(() => undefined);
-        }, delay * 1000);
+        // Lost mid-stream: reconnect; the next session starts afresh.
+        this.reconnect(event.code);
       };
     });
+  }
+
+  /** Tries again after 1, 2, 4, … (at most 10) seconds, for as long as it takes, until the page stops. */
+  private reconnect(code: number): void {
+    const delay = Math.min(10, 2 ** this.retries++);
+    this.listener.status(`Connection lost (code ${code}). Reconnecting in ${delay} s…`, 'error');
+    setTimeout(() => {
+      if (!this.stopping) this.connect().catch(() => this.reconnect(code));
+    }, delay * 1000);
   }
 
   private handle(reply: Reply): void {

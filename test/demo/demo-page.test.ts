@@ -83,6 +83,27 @@ describe.skipIf(executablePath === undefined)('demo pages in Chromium with a rec
     await watch.close();
   }, 90_000);
 
+  it('keeps reconnecting with a growing delay while the server is down, and goes on when it is back', async () => {
+    const model = await loadModel();
+    const pages = await demoPages(model.name);
+    let restartable = new AsrServer({ models: [model], port: 0, workers: 0, pages });
+    const port = await restartable.listen();
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.check('#mode-server');
+    await page.click('#start');
+    await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Decoding on the server'), null, { timeout: 30_000 });
+    await restartable.close();
+    // Three attempts in a row fail (1 s, then 2 s, then 4 s); it used to give up after the first.
+    await page.waitForFunction(() => / Reconnecting in 4 s…$/.test(document.getElementById('status')!.textContent!), null, { timeout: 15_000 });
+    restartable = new AsrServer({ models: [model], port, workers: 0, pages });
+    await restartable.listen();
+    await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Decoding on the server'), null, { timeout: 15_000 });
+    await stop(page);
+    await page.close();
+    await restartable.close();
+  }, 60_000);
+
   it('with a server that adapts to speakers, names the browser\'s talker so a new session starts from what the last one learnt', async () => {
     const model = await loadModel();
     const adapting = new AsrServer({ models: [model], port: 0, workers: 1, recognizer: { adaptation: 'speaker' }, pages: await demoPages(model.name, 'speaker') });
