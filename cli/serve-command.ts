@@ -2,7 +2,8 @@
  * `beamline serve`: the WebSocket server (streams/asr-server.ts) on the shipped model, on
  * loopback by default, with the demo pages (cli/demo-site.ts) at / and /watch. Prints the demo's
  * address on stdout and logs one JSON object per line on stderr (pino). SIGINT and SIGTERM stop
- * it gracefully: no new connections, every session gets its final, then exit 0.
+ * it gracefully: no new connections, sessions may go on sending for the grace period, every
+ * session gets its final, then exit 0.
  */
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
@@ -30,6 +31,7 @@ interface ServeOptions {
   demo: boolean;
   adaptation: RecognizerAdaptation;
   maxTalkers: number;
+  shutdownGrace: number;
 }
 
 export function serveCommand(): Command {
@@ -67,6 +69,12 @@ export function serveCommand(): Command {
         .choices(RECOGNIZER_ADAPTATIONS)
         .default('none'),
     )
+    .option(
+      '--shutdown-grace <ms>',
+      'on SIGTERM or SIGINT, how long sessions may go on sending before each gets its final and 1001 (a second signal ends it at once)',
+      (value: string) => (value === '0' ? 0 : positiveInteger('--shutdown-grace')(value)),
+      5000,
+    )
     .option('--max-talkers <n>', 'with --adaptation speaker: named talkers kept per decoding thread (about 0.5 MB each); the one unused longest is forgotten', positiveInteger('--max-talkers'), 100)
     .action(async (options: ServeOptions) => {
       const logger = pino({ base: undefined }, pino.destination(2));
@@ -89,6 +97,7 @@ export function serveCommand(): Command {
         ...(options.workers !== undefined ? { workers: options.workers } : {}),
         ...(options.adaptation !== 'none' ? { recognizer: { adaptation: options.adaptation } } : {}),
         maxTalkers: options.maxTalkers,
+        shutdownGraceMs: options.shutdownGrace,
         log: ({ event, ...fields }) => logger.info(fields, String(event)),
       });
       const port = await server.listen();
@@ -99,13 +108,32 @@ export function serveCommand(): Command {
           : `beamline is listening: audio sessions ws://${shown}:${port}/asr, subscribers ws://${shown}:${port}/subscribe\n`,
       );
       await new Promise<void>((resolve) => {
+        let stopping = false;
         const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          void server.close().then(resolve);
+          // The first signal starts the graceful close; another one cuts its grace period short.
+          if (stopping) {
+            server.hurry();
+            return;
+          }
+          stopping = true;
+          void server.close().then(() => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            resolve();
+          });
         };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
+        // npx runs us under a shell and passes no signal on: when whoever started us is gone
+        // (we are handed to another parent), close as on SIGTERM rather than run on unseen.
+        const parent = process.ppid;
+        const orphaned = setInterval(() => {
+          if (process.ppid !== parent) {
+            clearInterval(orphaned);
+            stop();
+          }
+        }, 1000);
+        orphaned.unref();
       });
     });
 }

@@ -68,6 +68,8 @@ export interface AsrServerOptions {
    * 5,000 PINs takes about 60 MB.
    */
   readonly maxGrammarBytes?: number;
+  /** On close (SIGTERM), how long sessions may go on sending before they get their final and 1001, ms. Default 5000. */
+  readonly shutdownGraceMs?: number;
   /** Longest a session's grammar may take to compile (on the pool's compiler thread), ms. Default 10 000. */
   readonly grammarCompileTimeoutMs?: number;
   /** Subscribers at once; past it a new one is refused with 503. Default 100. */
@@ -258,6 +260,11 @@ class AudioSession {
   /** Settles when the inbox has been worked through (or dropped); undefined while idle. */
   private draining: Promise<void> | undefined;
   private ended = false;
+  /** Shutting down past the grace period: what arrives from now on is not decoded. */
+  private inputClosed = false;
+  /** Settles when the session has ended, however it ended. */
+  readonly done: Promise<void>;
+  private settleDone!: () => void;
   private opened = false;
   private lastPartial: PartialHypothesis | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -267,6 +274,7 @@ class AudioSession {
     private readonly socket: WebSocket,
     private readonly server: AsrServer,
   ) {
+    this.done = new Promise((resolve) => (this.settleDone = resolve));
     this.touch();
   }
 
@@ -276,7 +284,7 @@ class AudioSession {
 
   /** Queues a message; messages are handled strictly one after another. */
   receive(data: RawData, isBinary: boolean): void {
-    if (this.ended) return; // the connection is going: nothing more to decode or answer
+    if (this.ended || this.inputClosed) return; // the connection is going: nothing more to decode or answer
     this.touch();
     const bytes = isBinary ? rawLength(data) : 0;
     const limitBytes = this.server.maxBufferedSeconds * (this.config.sampleRateHz ?? this.server.defaultSampleRateHz) * bytesPerSample(this.config.encoding ?? 's16le');
@@ -400,9 +408,15 @@ class AudioSession {
     this.end(closeCodeFor(code), code);
   }
 
-  /** Server shutdown: final result for what was heard, then 1001. */
-  async shutdown(): Promise<void> {
-    await this.draining;
+  /**
+   * Server shutdown: the client may go on sending until `graceOver` (a lock-step client gets its
+   * replies, one that ends with eof its result and 1000, as usual); then what it sent is decoded
+   * to the end, and it gets the final result of what was heard and 1001.
+   */
+  async shutdown(graceOver: Promise<void>): Promise<void> {
+    await Promise.race([this.done, graceOver]);
+    this.inputClosed = true;
+    while (this.draining !== undefined) await this.draining;
     if (this.ended) return;
     this.ended = true;
     if (this.opened) {
@@ -424,6 +438,7 @@ class AudioSession {
     this.releaseDecoder();
     if (this.socket.readyState === this.socket.OPEN) this.socket.close(code, reason.slice(0, 120));
     this.server.sessionEnded(this.id);
+    this.settleDone();
   }
 
   private touch(): void {
@@ -462,6 +477,8 @@ export class AsrServer {
   private nextSession = 1;
   private flushTimer: ReturnType<typeof setInterval> | undefined;
   private closing = false;
+  /** During close: ends the grace period at once. */
+  private endGrace: (() => void) | undefined;
 
   constructor(options: AsrServerOptions) {
     this.options = options;
@@ -559,10 +576,19 @@ export class AsrServer {
     return port;
   }
 
-  /** Stops accepting, sends every session its final, closes everything with 1001. */
-  async close(): Promise<void> {
+  /**
+   * Stops accepting connections; lets every session go on sending for the grace period
+   * (`shutdownGraceMs`, or `graceMs` here), decodes all it sent, sends each its final, and closes
+   * everything with 1001.
+   */
+  async close(graceMs = this.options.shutdownGraceMs ?? 5000): Promise<void> {
     this.closing = true;
-    await Promise.all([...this.sessions.values()].map((session) => session.shutdown()));
+    const graceOver = new Promise<void>((resolve) => {
+      this.endGrace = resolve;
+      setTimeout(resolve, graceMs).unref?.();
+    });
+    this.logEntry({ event: 'closing', sessions: this.sessions.size, graceMs });
+    await Promise.all([...this.sessions.values()].map((session) => session.shutdown(graceOver)));
     for (const subscriber of this.subscribers) subscriber.socket.close(CLOSE_CODES.GOING_AWAY, 'server shutting down');
     if (this.flushTimer !== undefined) clearInterval(this.flushTimer);
     if (this.pingTimer !== undefined) clearInterval(this.pingTimer);
@@ -580,6 +606,11 @@ export class AsrServer {
     if (bytes === 0) this.grammarBytes.delete(session);
     else this.grammarBytes.set(session, bytes);
     return true;
+  }
+
+  /** During close: cuts the grace period short (a second SIGTERM); sessions get their finals now. */
+  hurry(): void {
+    this.endGrace?.();
   }
 
   get grammarBytesInUse(): number {

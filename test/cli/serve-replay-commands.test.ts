@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { readWavHeader } from '../../src/index.ts';
 import { AsrServer } from '../../streams/asr-server.ts';
 import { loadModel } from '../../streams/model-file.ts';
+import { LockStepClient } from '../streams/socket-clients.ts';
 import { beamline } from './run-cli.ts';
 
 const samples = fileURLToPath(new URL('../../demo/samples/', import.meta.url));
@@ -49,20 +50,26 @@ describe('beamline replay against a running server', () => {
   });
 });
 
+/** `beamline serve` as a child process on a free port; resolves once it listens. */
+async function startServe(...args: string[]): Promise<{ child: ChildProcessWithoutNullStreams; port: number; exited: Promise<number | null>; log: () => string }> {
+  const bin = fileURLToPath(new URL('../../bin/beamline.js', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let log = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+      const match = /"port":(\d+)/.exec(log);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited early (${code}): ${log}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, port, exited, log: () => log };
+}
+
 describe('beamline serve as a process', () => {
   it('on SIGTERM in mid-session, sends the final, closes with 1001 and exits 0', async () => {
-    const bin = fileURLToPath(new URL('../../bin/beamline.js', import.meta.url));
-    const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let log = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stderr.on('data', (chunk: Buffer) => {
-        log += chunk.toString();
-        const match = /"port":(\d+)/.exec(log);
-        if (match) resolve(Number(match[1]));
-      });
-      child.once('exit', (code) => reject(new Error(`serve exited early (${code}): ${log}`)));
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const { child, port, exited } = await startServe('--shutdown-grace', '200');
     const socket = new WebSocket(`ws://127.0.0.1:${port}/asr`);
     const replies: { text?: string }[] = [];
     const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
@@ -78,5 +85,63 @@ describe('beamline serve as a process', () => {
     expect(await closed).toBe(1001);
     expect(replies.at(-1)!.text).toBe('seven');
     expect(await exited).toBe(0);
+  }, 30_000);
+
+  it('on SIGTERM with 10 live sessions, decodes what each goes on sending and delivers every final', async () => {
+    // Before, 2 of 10 sessions got PROTOCOL_ORDER and 1007 instead of their final, and 2 others lost the chunk in flight.
+    const { child, port, exited } = await startServe('--shutdown-grace', '3000');
+    const file = readFileSync(`${samples}seven-en-us-16k.wav`);
+    const header = readWavHeader(new Uint8Array(file), 'seven');
+    const pcm = file.subarray(header.dataStart, header.dataEnd);
+    const chunk = 2 * Math.round(header.sampleRateHz * 0.1);
+    let signalled!: () => void;
+    const sigterm = new Promise<void>((resolve) => (signalled = resolve));
+    let streaming = 0;
+    /** Streams the file lock-step, 0.1 s a message, with a pause between; the even sessions end with eof, the odd ones just stop, as a live microphone would. */
+    const session = async (index: number): Promise<{ code: number; finals: string[]; replies: number; chunks: number }> => {
+      const client = await LockStepClient.connect(`ws://127.0.0.1:${port}/asr`);
+      client.post(JSON.stringify({ config: { sample_rate: header.sampleRateHz } }));
+      let chunks = 0;
+      for (let i = 0; i < pcm.length; i += chunk) {
+        await client.send(pcm.subarray(i, i + chunk));
+        chunks++;
+        // Two messages in, every session is live: then SIGTERM, and the rest goes on after it.
+        if (chunks === 2 && ++streaming === 10) signalled();
+        if (chunks >= 2) await sigterm;
+        await new Promise((resolve) => setTimeout(resolve, 30));
+      }
+      if (index % 2 === 0) await client.send('{"eof": 1}');
+      const code = await client.done();
+      return { code, finals: client.replies.filter((reply) => typeof reply.text === 'string').map((reply) => String(reply.text)).filter(Boolean), replies: client.replies.length, chunks };
+    };
+    const runs = Array.from({ length: 10 }, (_, index) => session(index));
+    await sigterm;
+    child.kill('SIGTERM');
+    // Closing, the server refuses new sessions while the live ones go on.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const refused = await new Promise<number>((resolve) => {
+      const late = new WebSocket(`ws://127.0.0.1:${port}/asr`);
+      late.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      late.once('open', () => resolve(101));
+    });
+    expect(refused).toBe(503);
+    const results = await Promise.all(runs);
+    for (const [index, result] of results.entries()) {
+      // Every audio message was answered, and the session's words arrived: at eof with 1000, or at the end of the grace period with 1001.
+      expect({ index, code: result.code, finals: result.finals }).toEqual({ index, code: index % 2 === 0 ? 1000 : 1001, finals: ['seven'] });
+      expect(result.replies).toBe(result.chunks + 1);
+    }
+    expect(await exited).toBe(0);
+  }, 60_000);
+
+  it('closes by itself when the process that started it goes away (npx passes no SIGTERM on)', async () => {
+    // As under npx: a shell between the caller and the server; the shell is killed, the server is orphaned.
+    const bin = fileURLToPath(new URL('../../bin/beamline.js', import.meta.url));
+    const shell = spawn('sh', ['-c', `"${process.execPath}" "${bin}" serve --port 0 --no-demo --shutdown-grace 100 & wait`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    await new Promise<void>((resolve) => shell.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve()));
+    // The server shares the shell's stdout: the pipe closes when the server has exited.
+    const serverGone = new Promise<void>((resolve) => shell.stdout.once('close', () => resolve()));
+    shell.kill('SIGKILL');
+    await serverGone;
   }, 30_000);
 });

@@ -218,7 +218,7 @@ describe('AsrServer security and shutdown', () => {
   });
 
   it.each([0, 2])('on close, sends every open session its final and closes with 1001 (%i workers)', async (workers) => {
-    const server = new AsrServer({ models: [await loadModel()], port: 0, workers });
+    const server = new AsrServer({ models: [await loadModel()], port: 0, workers, shutdownGraceMs: 100 });
     const url = `ws://127.0.0.1:${await server.listen()}`;
     const client = await LockStepClient.connect(`${url}/asr`);
     const { bytes, rate } = pcm('seven-en-us-16k.wav');
