@@ -146,7 +146,17 @@ export async function decodeFile(
   return events.filter((event): event is FinalHypothesis => event.type === 'final');
 }
 
-/** Text of a file's finals: non-empty utterances joined by spaces. */
+/**
+ * The utterances a file's output shows, one line each (as Vosk gives one result per utterance:
+ * under a grammar two joined would not be a sentence of it): those with words, and those that
+ * found no sentence of the grammar; a file with neither gets one empty line.
+ */
+export function utterancesToShow(finals: readonly FinalHypothesis[]): FinalHypothesis[] {
+  const shown = finals.filter((final) => final.text !== '' || !final.complete);
+  return shown.length > 0 ? shown : finals.slice(-1);
+}
+
+/** Text of a file's finals: non-empty utterances joined by spaces (for scoring against a transcript). */
 export function finalsText(finals: readonly FinalHypothesis[]): string {
   return finals.map((final) => final.text).filter(Boolean).join(' ');
 }
@@ -160,7 +170,7 @@ export function decodeCommand(): Command {
     .option('--rule <name>', 'the JSGF rule to use')
     .option('--words <words>', 'any sequence of these words (space- or comma-separated), e.g. "one two three"')
     .option('--phrases <phrases>', 'exactly one of these phrases, separated by |, e.g. "one two|three"')
-    .addOption(new Option('--format <format>', 'output format: a line per file, or JSON lines').choices(['text', 'jsonl']).default('text'))
+    .addOption(new Option('--format <format>', 'output format: a line per utterance (FILE<TAB>words), or JSON lines (one object per utterance, with word times and confidences)').choices(['text', 'jsonl']).default('text'))
     .option('--partials', 'also print partial hypotheses as they form (JSON lines with --format jsonl)')
     .option('--realtime', 'play each file at real time, as live audio (implies --streaming and shows partials)')
     .option('--streaming', 'the live front end (running CMN from the model prior), as a microphone stream would be decoded')
@@ -244,13 +254,19 @@ export function decodeCommand(): Command {
             ...(speaker ? { speaker } : {}),
             ...(raw ? { raw } : {}),
           });
-          const text = finalsText(finals);
-          if (options.format === 'jsonl') {
-            const result = finals.flatMap((final) => final.words.map((w) => ({ word: w.word, start: round(w.start), end: round(w.end), conf: round(w.confidence) })));
-            const alternatives = options.nbest !== undefined ? { alternatives: finals.map((final) => final.alternatives ?? []) } : {};
-            process.stdout.write(`${JSON.stringify({ file, text, result, ...alternatives })}\n`);
-          } else {
-            process.stdout.write(`${live && (options.partials || options.realtime) ? '\r\x1b[K' : ''}${file}\t${text}\n`);
+          if (live && (options.partials || options.realtime)) process.stdout.write('\r\x1b[K');
+          for (const final of utterancesToShow(finals)) {
+            if (!final.complete) {
+              process.stderr.write(`beamline: ${file}: utterance ${final.utterance} (${final.start.toFixed(2)}–${final.end.toFixed(2)} s): no path reached the end of the grammar, so it has no words\n`);
+            }
+            if (options.format === 'jsonl') {
+              const result = final.words.map((w) => ({ word: w.word, start: round(w.start), end: round(w.end), conf: round(w.confidence) }));
+              const flags = final.complete ? {} : { complete: false };
+              const alternatives = options.nbest !== undefined ? { alternatives: final.alternatives ?? [] } : {};
+              process.stdout.write(`${JSON.stringify({ file, utterance: final.utterance, text: final.text, result, ...flags, ...alternatives })}\n`);
+            } else {
+              process.stdout.write(`${file}\t${final.text}\n`);
+            }
           }
         } catch (error) {
           if (live && (options.partials || options.realtime)) process.stdout.write('\r\x1b[K');

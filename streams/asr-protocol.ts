@@ -136,20 +136,23 @@ export function partialReply(partial: PartialHypothesis | undefined, context: Re
   };
 }
 
-/** One result for the finals of one message (several endpoints in one chunk are joined). */
-export function resultReply(finals: readonly FinalHypothesis[], context: ReplyContext): Record<string, unknown> {
-  const words = finals.flatMap((final) => final.words);
+/**
+ * The result of one utterance (Vosk's shape): never several joined, which under a grammar would
+ * not be a sentence of it. `complete: false` says no path reached the end of the grammar (no
+ * words then). Without a final (eof with no audio) an empty result.
+ */
+export function resultReply(final: FinalHypothesis | undefined, context: ReplyContext): Record<string, unknown> {
   const reply: Record<string, unknown> = {
-    text: finals.map((final) => final.text).filter(Boolean).join(' '),
+    text: final?.text ?? '',
     session: context.session,
-    segment: finals[0]?.utterance ?? 0,
-    start_time: round(finals[0]?.start ?? 0),
+    segment: final?.utterance ?? 0,
+    start_time: round(final?.start ?? 0),
   };
-  if (context.words) reply.result = words.map((w) => ({ word: w.word, start: round(w.start), end: round(w.end), conf: round(w.confidence) }));
-  const talkerUtterances = finals.at(-1)?.talkerUtterances;
-  if (talkerUtterances !== undefined) reply.speaker_utterances = talkerUtterances;
+  if (final !== undefined && !final.complete) reply.complete = false;
+  if (context.words) reply.result = (final?.words ?? []).map((w) => ({ word: w.word, start: round(w.start), end: round(w.end), conf: round(w.confidence) }));
+  if (final?.talkerUtterances !== undefined) reply.speaker_utterances = final.talkerUtterances;
   if (context.maxAlternatives > 0) {
-    reply.alternatives = (finals.at(-1)?.alternatives ?? []).slice(0, context.maxAlternatives).map((alternative) => ({ text: alternative.text, confidence: round(alternative.score) }));
+    reply.alternatives = (final?.alternatives ?? []).slice(0, context.maxAlternatives).map((alternative) => ({ text: alternative.text, confidence: round(alternative.score) }));
   }
   return reply;
 }

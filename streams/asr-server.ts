@@ -65,7 +65,7 @@ export interface AsrServerOptions {
   /**
    * Bytes all sessions' own grammars may take together (their graphs and search tables); a
    * session whose grammar would pass it is refused with LIMIT_EXCEEDED. Default 1 GiB: a list of
-   * 5,000 PINs takes about 60 MB.
+   * 5,000 PINs takes about 2 MB.
    */
   readonly maxGrammarBytes?: number;
   /** On close (SIGTERM), how long sessions may go on sending before they get their final and 1001, ms. Default 5000. */
@@ -267,6 +267,12 @@ class AudioSession {
   private settleDone!: () => void;
   private opened = false;
   private lastPartial: PartialHypothesis | undefined;
+  /**
+   * Results of utterances not yet sent: an audio message whose audio ended two utterances
+   * answers with the first, the next message with the second, so each utterance has a result of
+   * its own and each message one reply.
+   */
+  private readonly waitingResults: Record<string, unknown>[] = [];
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -333,12 +339,12 @@ class AudioSession {
       }
       await this.open();
       if (message.kind === 'reset') {
-        this.reply(resultReply(this.finals(await decoders.reset(this.id)), this.context));
+        this.replyWithAllResults(this.finals(await decoders.reset(this.id)));
         return;
       }
       const finals = this.finals(await decoders.finish(this.id));
       this.ended = true;
-      this.reply(resultReply(finals, this.context));
+      this.replyWithAllResults(finals);
       this.end(CLOSE_CODES.NORMAL, 'eof');
       return;
     }
@@ -348,8 +354,9 @@ class AudioSession {
     this.server.metrics.decodeSeconds.inc(chunk.decodeSeconds);
     this.server.metrics.audioSeconds.inc(chunk.audioSeconds);
     this.audioSeconds += chunk.audioSeconds;
-    const finals = this.finals(chunk.events, arrived);
-    const reply = finals.length > 0 ? resultReply(finals, this.context) : partialReply(this.lastPartial, this.context);
+    this.waitingResults.push(...this.finals(chunk.events, arrived).map((final) => resultReply(final, this.context)));
+    // One reply per audio message: the oldest result not yet sent, else the partial.
+    const reply = this.waitingResults.shift() ?? partialReply(this.lastPartial, this.context);
     if (this.config.searchStats === true) reply.active_tokens = Math.round(chunk.activeTokensPerFrame * 10) / 10;
     this.reply(reply);
   }
@@ -383,10 +390,21 @@ class AudioSession {
       else {
         finals.push(event);
         this.lastPartial = undefined;
+        if (!event.complete) this.server.logEntry({ event: 'incomplete-final', session: this.id, utterance: event.utterance, message: 'no path reached the end of the grammar: the result has no words' });
       }
       this.server.publish(this.id, event, this.context, this.audioSeconds, causedAt);
     }
     return finals;
+  }
+
+  /**
+   * The answer to eof, reset or shutdown: every result still waiting and these finals', each its
+   * own message, the last being the answer (an empty result when there is none).
+   */
+  private replyWithAllResults(finals: readonly FinalHypothesis[]): void {
+    const results = [...this.waitingResults.splice(0), ...finals.map((final) => resultReply(final, this.context))];
+    for (const result of results.slice(0, -1)) this.reply(result);
+    this.reply(results.at(-1) ?? resultReply(undefined, this.context));
   }
 
   private reply(message: Record<string, unknown>): void {
@@ -421,7 +439,7 @@ class AudioSession {
     this.ended = true;
     if (this.opened) {
       try {
-        this.reply(resultReply(this.finals(await this.server.decoders.finish(this.id)), this.context));
+        this.replyWithAllResults(this.finals(await this.server.decoders.finish(this.id)));
       } catch (error) {
         this.server.logEntry({ event: 'session-error', session: this.id, message: error instanceof Error ? error.message : String(error) });
       }
@@ -636,7 +654,7 @@ export class AsrServer {
     const body =
       event.type === 'partial'
         ? { type: 'partial', ...partialReply(event, context), audio_time }
-        : { type: 'final', ...resultReply([event], { ...context, words: true }), audio_time };
+        : { type: 'final', ...resultReply(event, { ...context, words: true }), audio_time };
     this.broadcast(session, event.type, body, causedAt);
   }
 

@@ -36,6 +36,10 @@ data[at:at + 4] = struct.pack('<f', float('nan'))
 open(sys.argv[2], 'wb').write(data)
 PY
 ls -l "$out"
+# Digit strings for the grammar tests (espeak-ng alone, at its own 22.05 kHz): seven digits
+# with pauses that endpointing splits, and one PIN.
+espeak-ng -v en-us -s 140 -w "$out/digits-seven-paused.wav" "nine, eight, zero, eight, seven, eight, six"
+espeak-ng -v en-us -s 150 -w "$out/pin-four-eight-one-five.wav" "four eight one five"
 # Speech for the MFCC reference (tools/mfcc-reference.py) and for smoke tests: espeak-ng's voice.
 espeak-ng -v en-us -w "$tmp/seven.wav" "seven"
 sox "$tmp/seven.wav" -r 8000 -b 16 "$out/espeak-seven-8k.wav"

@@ -10,7 +10,7 @@
  * Words are matched to the vocabulary without regard to case.
  */
 import { BeamlineError, ERROR_CODES } from '../errors.ts';
-import { DEFAULT_GRAMMAR_LIMITS, GrammarBuilder, withoutEpsilons, type GrammarLimits, type WordGrammar } from './word-grammar.ts';
+import { DEFAULT_GRAMMAR_LIMITS, GrammarBuilder, optimizedGrammar, withoutEpsilons, type GrammarLimits, type WordGrammar } from './word-grammar.ts';
 
 type Expansion =
   | { readonly kind: 'word'; readonly word: string; readonly line: number }
@@ -313,5 +313,5 @@ export function jsgfGrammar(text: string, options: JsgfOptions = {}): WordGramma
   const start = builder.addState();
   const end = reference(root.name, root.line, start, true);
   builder.setFinal(end);
-  return withoutEpsilons(builder.build(start), limits.maxArcs);
+  return optimizedGrammar(withoutEpsilons(builder.build(start), limits.maxArcs), limits.maxArcs);
 }

@@ -6,8 +6,8 @@
  *   emitting state d at frame t: max over predecessors (score + arc log prob) + scale × log p(x_t | d)
  *   non-emitting node r after frame t: max over emitting states s at t (score + arc log prob)
  *
- * The result at the end is the best path into a final node (plus its final weight); if no path
- * reaches one, the best path into any non-emitting node; failing that, the best emitting state.
+ * The result at the end is the best path into a final node (plus its final weight): a sentence
+ * of the grammar. If no path reaches one, there is no result (no words, score −∞).
  */
 import { type DecodingGraph, NO_WORD, SILENCE_WORD } from '../graph/decoding-graph.ts';
 import { LOG_ZERO } from '../math/log-space.ts';
@@ -130,13 +130,8 @@ export function exhaustiveViterbi(
   let score = LOG_ZERO;
   if (frameCount > 0) {
     const last = frameCount - 1;
-    let end = best(nonEmitting[last], (node) => graph.finalLogProb[node]);
-    let isEmitting = false;
-    if (end.node < 0) end = best(nonEmitting[last], () => 0);
-    if (end.node < 0) {
-      end = best(emitting[last], () => 0);
-      isEmitting = true;
-    }
+    const end = best(nonEmitting[last], (node) => graph.finalLogProb[node]);
+    const isEmitting = false;
     if (end.node >= 0) {
       score = end.score;
       const labels = traceback(last, end.node, isEmitting);

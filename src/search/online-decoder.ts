@@ -138,7 +138,7 @@ export interface FinalHypothesis {
   readonly text: string;
   /** Log score of the path (acoustic × scale + transitions + grammar). */
   readonly score: number;
-  /** False when no path reached the end of the grammar (the best partial path is given). */
+  /** False when no path reached the end of the grammar: then there are no words (none of a sentence survived). */
   readonly complete: boolean;
   readonly reason: FinalReason;
   /** Index of the endpoint rule that fired, when reason is 'endpoint'. */
@@ -574,10 +574,11 @@ export class OnlineDecoder {
 
   private finalHypothesis(reason: FinalReason, rule?: number): FinalHypothesis {
     const { graph, records } = this;
-    // Best path into a final grammar node; else into any node; else the best emitting state.
+    // The best path into a final grammar node: a sentence of the grammar. When pruning or an
+    // utterance cut short left none, the final says so (complete: false) and has no words: the
+    // best partial path is not a sentence, and words outside the grammar are never reported.
     let endNode = -1;
     let score = LOG_ZERO;
-    let complete = true;
     for (let i = 0; i < this.nodeCount; i++) {
       const node = this.nodeList[i];
       const value = this.nodeScore[node] + graph.finalLogProb[node];
@@ -586,16 +587,7 @@ export class OnlineDecoder {
         endNode = node;
       }
     }
-    if (endNode < 0) {
-      complete = false;
-      for (let i = 0; i < this.nodeCount; i++) {
-        const node = this.nodeList[i];
-        if (this.nodeScore[node] > score) {
-          score = this.nodeScore[node];
-          endNode = node;
-        }
-      }
-    }
+    const complete = endNode >= 0 || this.frame === 0;
     const offset = this.utteranceStart;
     const shift = this.frameShiftSec;
     const toWord = (r: number, startFrame = records.startFrame(r)): HypothesisWord => ({
@@ -606,20 +598,7 @@ export class OnlineDecoder {
       startFrame: offset + startFrame,
       endFrame: offset + records.endFrame[r],
     });
-    let words: HypothesisWord[] = [];
-    if (endNode >= 0) {
-      words = this.wordsOf(this.nodeRecord[endNode]).map((r) => toWord(r));
-    } else if (this.bestEmitting >= 0) {
-      const state = this.bestEmitting;
-      const record = this.tokenRecord[this.current][state];
-      score = this.tokenScore[this.current][state];
-      words = this.wordsOf(record).map((r) => toWord(r));
-      const current = graph.wordOfNode[state];
-      if (current >= 0) {
-        const startFrame = record >= 0 ? records.endFrame[record] + 1 : 0;
-        words.push({ word: graph.words[current], start: (offset + startFrame) * shift, end: (offset + this.frame) * shift, confidence: 0, startFrame: offset + startFrame, endFrame: offset + this.frame - 1 });
-      }
-    }
+    const words: HypothesisWord[] = endNode >= 0 ? this.wordsOf(this.nodeRecord[endNode]).map((r) => toWord(r)) : [];
     const final: FinalHypothesis = {
       type: 'final',
       utterance: this.utterance,

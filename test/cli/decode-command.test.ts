@@ -85,6 +85,49 @@ describe('beamline decode with the shipped model and the digit loop', () => {
     expect(digits.stderr).toMatch(/UNKNOWN_WORD: .*digits\.gram: JSGF line \d+: the word "oh"/);
   });
 
+  describe('under a grammar, every result is a sentence of it, one per utterance', () => {
+    const audio = fileURLToPath(new URL('../fixtures/audio/', import.meta.url));
+    const digits = 'zero | one | two | three | four | five | six | seven | eight | nine';
+    const grammarFile = async (name: string, text: string): Promise<string> => {
+      const dir = await mkdtemp(join(tmpdir(), 'beamline-sentences-'));
+      await writeFile(join(dir, name), `#JSGF V1.0;\ngrammar g;\n${text}\n`);
+      return join(dir, name);
+    };
+    // Seven digits with pauses, which endpointing splits into utterances; each restarts the grammar.
+    it.each([
+      ['four digits', `public <pin> = <d> <d> <d> <d>;\n<d> = ${digits};`, /^(\w+ ){3}\w+$/],
+      ['one digit', `public <d> = ${digits};`, /^\w+$/],
+      ['((((four))))', 'public <f> = ((((four))));', /^four$/],
+    ])('%s: no line joins utterances, and one that found no sentence says so', async (_name, rule, sentence) => {
+      const grammar = await grammarFile('g.gram', rule);
+      const { code, stdout, stderr } = await beamline('decode', '--format', 'jsonl', '--grammar', grammar, `${audio}digits-seven-paused.wav`);
+      expect(code).toBe(0);
+      const results = lines(stdout) as (DecodeLine & { utterance: number; complete?: boolean })[];
+      expect(results.length).toBeGreaterThan(0);
+      for (const result of results) {
+        if (result.complete === false) {
+          expect(result.text).toBe('');
+          expect(stderr).toContain(`utterance ${result.utterance} `);
+        } else {
+          expect(result.text).toMatch(sentence);
+        }
+      }
+      // Utterances in order, each on its own line.
+      expect(results.map((result) => result.utterance)).toEqual([...results.map((result) => result.utterance)].sort((a, b) => a - b));
+    });
+
+    it('finds the PIN in a list of 5,000 at the default max-active, with endpointing off', async () => {
+      // "four eight" before: the list's 5,000 parallel paths crowded the right one out of the search.
+      const names = digits.split(' | ');
+      const pins = new Set(['four eight one five']);
+      for (let i = 0; pins.size < 5000; i++) pins.add(String((i * 7919 + 13) % 10000).padStart(4, '0').split('').map((d) => names[Number(d)]).join(' '));
+      const grammar = await grammarFile('pins.gram', `public <pin> = ${[...pins].join(' | ')};`);
+      const { code, stdout } = await beamline('decode', '--no-endpoint', '--grammar', grammar, `${audio}pin-four-eight-one-five.wav`);
+      expect(code).toBe(0);
+      expect(stdout).toBe(`${audio}pin-four-eight-one-five.wav\tfour eight one five\n`);
+    }, 30_000);
+  });
+
   it('reports a bad file with its code and still decodes the others', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'beamline-bad-'));
     const bad = join(dir, 'not-audio.wav');

@@ -86,7 +86,7 @@ describe.skipIf(executablePath === undefined)('demo pages in Chromium with a rec
   it('keeps reconnecting with a growing delay while the server is down, and goes on when it is back', async () => {
     const model = await loadModel();
     const pages = await demoPages(model.name);
-    let restartable = new AsrServer({ models: [model], port: 0, workers: 0, pages });
+    let restartable = new AsrServer({ models: [model], port: 0, workers: 0, pages, shutdownGraceMs: 100 });
     const port = await restartable.listen();
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${port}/`);
@@ -96,7 +96,7 @@ describe.skipIf(executablePath === undefined)('demo pages in Chromium with a rec
     await restartable.close();
     // Three attempts in a row fail (1 s, then 2 s, then 4 s); it used to give up after the first.
     await page.waitForFunction(() => / Reconnecting in 4 s…$/.test(document.getElementById('status')!.textContent!), null, { timeout: 15_000 });
-    restartable = new AsrServer({ models: [model], port, workers: 0, pages });
+    restartable = new AsrServer({ models: [model], port, workers: 0, pages, shutdownGraceMs: 100 });
     await restartable.listen();
     await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Decoding on the server'), null, { timeout: 15_000 });
     await stop(page);

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { SpeechModel } from '../../src/index.ts';
+import { readFileSync } from 'node:fs';
+import { readWavHeader, type SpeechModel } from '../../src/index.ts';
 import { AsrServer, SubscriberQueue } from '../../streams/asr-server.ts';
 import { loadModel } from '../../streams/model-file.ts';
 import { LockStepClient, pcm, pythonWithWebsockets, streamFile, type Reply } from './socket-clients.ts';
@@ -168,6 +169,26 @@ describe('AsrServer (real sockets on loopback)', () => {
     expect(final.text).toBe('seven');
     expect('result' in final).toBe(false);
     expect(await client.done()).toBe(1000);
+  });
+
+  it('under a grammar gives one result per utterance, each a sentence of it (or complete: false with no words)', async () => {
+    // Before, the eof result of this recording was "seven eight": the rest of an utterance cut short.
+    const file = readFileSync(fileURLToPath(new URL('../fixtures/audio/digits-seven-paused.wav', import.meta.url)));
+    const header = readWavHeader(new Uint8Array(file), 'digits');
+    const client = await LockStepClient.connect(`${url}/asr`);
+    const grammar = '#JSGF V1.0; grammar pin; public <pin> = <d> <d> <d> <d>; <d> = zero | one | two | three | four | five | six | seven | eight | nine;';
+    client.post(JSON.stringify({ config: { sample_rate: header.sampleRateHz, grammar } }));
+    const audio = file.subarray(header.dataStart, header.dataEnd);
+    const chunk = 2 * Math.round(header.sampleRateHz * 0.2);
+    for (let i = 0; i < audio.length; i += chunk) await client.send(audio.subarray(i, i + chunk));
+    await client.send('{"eof": 1}');
+    const results = client.replies.filter((reply) => typeof reply.text === 'string');
+    expect(results.length).toBeGreaterThan(1);
+    for (const result of results) {
+      if (result.complete === false) expect([result.text, result.result]).toEqual(['', []]);
+      else if (result.text !== '') expect(String(result.text).split(' ')).toHaveLength(4);
+    }
+    expect(results.map((result) => result.segment)).toEqual(results.map((_, i) => i));
   });
 
   it('serves GET /healthz and /metrics, and refuses unknown paths', async () => {

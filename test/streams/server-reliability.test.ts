@@ -185,15 +185,15 @@ describe('AsrServer under hostile clients', () => {
   }, 30_000);
 
   it("keeps all sessions' grammars within the server's budget, and frees a session's share when it ends", async () => {
-    const { server, url } = await startServer({ maxGrammarBytes: 80 * 2 ** 20 });
+    const { server, url } = await startServer({ maxGrammarBytes: 3 * 2 ** 20 });
     const first = await LockStepClient.connect(`${url}/asr`);
     first.post(JSON.stringify({ config: { grammar: pinGrammar(5000) } }));
     expect('partial' in (await first.send(Buffer.alloc(1600)))).toBe(true);
-    expect(server.grammarBytesInUse).toBeGreaterThan(40 * 2 ** 20);
+    expect(server.grammarBytesInUse).toBeGreaterThan(1.5 * 2 ** 20);
     const second = await LockStepClient.connect(`${url}/asr`);
     second.post(JSON.stringify({ config: { grammar: pinGrammar(5000) } }));
     expect(await second.done()).toBe(1008);
-    expect((second.replies[0].error as { code: string; message: string }).message).toMatch(/^this session's grammar needs \d+\.\d MiB, more than the server has left for grammars \(--max-grammar-mb 80\)/);
+    expect((second.replies[0].error as { code: string; message: string }).message).toMatch(/^this session's grammar needs \d+\.\d MiB, more than the server has left for grammars \(--max-grammar-mb 3\)/);
     first.socket.close();
     await first.done();
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { jsgfGrammar } from '../../../src/graph/jsgf-grammar.ts';
-import { enumerateSentences, GrammarBuilder, phraseListGrammar, withoutEpsilons, wordLoopGrammar } from '../../../src/graph/word-grammar.ts';
+import { determinized, enumerateSentences, GrammarBuilder, optimizedGrammar, phraseListGrammar, withoutEpsilons, wordLoopGrammar } from '../../../src/graph/word-grammar.ts';
+import fc from 'fast-check';
 import { FIXTURES } from '../../helpers.ts';
 
 const sentences = (grammar: ReturnType<typeof wordLoopGrammar>, maxWords: number): string[] => [...enumerateSentences(grammar, maxWords).keys()].sort();
@@ -158,5 +159,61 @@ public <quoted> = "new york" city;
     expect(grammar.arcs.filter((arc) => arc.word >= 0).length).toBeLessThanOrEqual(20000);
     expect(enumerateSentences(grammar, 4).size).toBe(new Set(pins.map((pin) => pin.join(' '))).size);
     expect(() => phraseListGrammar(Array.from({ length: 15000 }, () => ['one', 'two', 'three', 'four']))).toThrow(expect.objectContaining({ code: 'LIMIT_EXCEEDED' }));
+  });
+
+  it('made deterministic and minimal, a grammar keeps every sentence and its best weight, one arc per word out of each state', () => {
+    // Oracle: enumerating the sentences (with their best weights) of the grammar as built.
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), (seed) => {
+        let state = seed;
+        const next = (): number => ((state = (state * 1103515245 + 12345) >>> 0) % 1000) / 1000;
+        const builder = new GrammarBuilder();
+        const states = Array.from({ length: 3 + Math.floor(next() * 6) }, () => builder.addState());
+        for (let i = 0; i < 4 + Math.floor(next() * 14); i++) {
+          const from = states[Math.floor(next() * states.length)];
+          const to = states[Math.floor(next() * states.length)];
+          const word = next() < 0.2 ? undefined : ['a', 'b', 'c'][Math.floor(next() * 3)];
+          builder.addArc(from, to, word, Math.log(0.05 + 0.9 * next()));
+        }
+        builder.setFinal(states[states.length - 1], Math.log(0.5 + 0.5 * next()));
+        let plain;
+        try {
+          plain = withoutEpsilons(builder.build(states[0]));
+        } catch {
+          return; // accepts nothing, or a loop of empty moves gaining weight: not a grammar to test
+        }
+        const optimized = optimizedGrammar(plain, 5000);
+        const before = enumerateSentences(plain, 4);
+        const after = enumerateSentences(optimized, 4);
+        expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+        for (const [sentence, weight] of before) expect(Math.abs(after.get(sentence)! - weight)).toBeLessThan(1e-9);
+        if (optimized !== plain) {
+          const seen = new Set(optimized.arcs.map((arc) => `${arc.from} ${arc.word}`));
+          expect(seen.size).toBe(optimized.arcs.length);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('shrinks a list of 5,000 PINs from 20,000 parallel words to a graph of a hundred states', () => {
+    const digits = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+    const pins = Array.from({ length: 5000 }, (_, i) => String((i * 7919 + 13) % 10000).padStart(4, '0').split('').map((d) => digits[Number(d)]));
+    const grammar = phraseListGrammar(pins);
+    expect(grammar.arcs.length).toBeLessThan(1000);
+    expect(grammar.stateCount).toBeLessThan(200);
+    // Out of the start state, one arc per digit.
+    expect(grammar.arcs.filter((arc) => arc.from === grammar.start)).toHaveLength(10);
+    expect(enumerateSentences(grammar, 4).size).toBe(5000);
+    // A weighted cycle whose subsets never repeat is left as it was.
+    const builder = new GrammarBuilder();
+    const [s0, s1, s2] = [builder.addState(), builder.addState(), builder.addState()];
+    builder.addArc(s0, s1, 'a', Math.log(0.5));
+    builder.addArc(s0, s2, 'a', Math.log(0.5));
+    builder.addArc(s1, s1, 'a', Math.log(0.9));
+    builder.addArc(s2, s2, 'a', Math.log(0.1));
+    builder.setFinal(s1);
+    builder.setFinal(s2);
+    expect(determinized(builder.build(s0), 1000)).toBeUndefined();
   });
 });
