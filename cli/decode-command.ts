@@ -255,7 +255,10 @@ export function decodeCommand(): Command {
             ...(raw ? { raw } : {}),
           });
           if (live && (options.partials || options.realtime)) process.stdout.write('\r\x1b[K');
-          for (const final of utterancesToShow(finals)) {
+          const shown = utterancesToShow(finals);
+          // Audio too short to hold a frame has no utterance at all: still one (empty) line for the file.
+          if (shown.length === 0) process.stdout.write(options.format === 'jsonl' ? `${JSON.stringify({ file, text: '', result: [] })}\n` : `${file}\t\n`);
+          for (const final of shown) {
             if (!final.complete) {
               process.stderr.write(`beamline: ${file}: utterance ${final.utterance} (${final.start.toFixed(2)}–${final.end.toFixed(2)} s): no path reached the end of the grammar, so it has no words\n`);
             }

@@ -118,8 +118,9 @@ async function compressedSource(bytes: Uint8Array, name: string): Promise<Decode
   if (sampleRateHz === undefined) {
     throw new BeamlineError(ERROR_CODES.AUDIO_NOT_AUDIO, `${name}: no audio stream found (container ${container})`);
   }
-  if (!(sampleRateHz >= 1000 && sampleRateHz <= 768000)) {
-    throw new BeamlineError(ERROR_CODES.AUDIO_BAD_SAMPLE_RATE, `${name}: sample rate ${sampleRateHz} Hz is outside [1000, 768000]`);
+  // The range node-web-audio-api's decoder takes (it must decode at the file's own rate).
+  if (!(sampleRateHz >= 2000 && sampleRateHz <= 384000)) {
+    throw new BeamlineError(ERROR_CODES.AUDIO_BAD_SAMPLE_RATE, `${name}: sample rate ${sampleRateHz} Hz is outside [2000, 384000], the rates compressed audio is decoded at`);
   }
   const declared =
     flacDeclaredLength(bytes) ??

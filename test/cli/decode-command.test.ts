@@ -143,6 +143,16 @@ describe('beamline decode with the shipped model and the digit loop', () => {
     expect(alone.stderr).toMatch(/: 1 of 1 file could not be decoded \(see above\)\n$/);
   });
 
+  it('gives a file too short for one frame its (empty) line too (found by the file fuzzer)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'beamline-short-'));
+    const wav = new wavefile.WaveFile();
+    wav.fromScratch(1, 8000, '16', new Int16Array(3));
+    await writeFile(join(dir, 'short.wav'), wav.toBuffer());
+    const { code, stdout } = await beamline('decode', '--format', 'jsonl', join(dir, 'short.wav'), `${samples}two-en-gb-8k.wav`);
+    expect(code).toBe(0);
+    expect(lines(stdout)).toMatchObject([{ file: join(dir, 'short.wav'), text: '' }, { text: 'two' }]);
+  });
+
   it('decodes every rate the readers accept, up to 768 kHz, and the files after them', async () => {
     // The resampler's library refuses rates above 192 kHz; these crashed the command before.
     const dir = await mkdtemp(join(tmpdir(), 'beamline-rates-'));

@@ -73,6 +73,20 @@ describe('audioFile', () => {
     }
   });
 
+  it('refuses a compressed file at a rate its decoder cannot take with AUDIO_BAD_SAMPLE_RATE (found by the file fuzzer)', async () => {
+    // STREAMINFO's 20-bit rate (bytes 18–20 of the file) set to 642,688 Hz: it was an internal error.
+    const flac = new Uint8Array(await readFile(`${FIXTURES}audio/tone.flac`));
+    flac[18] = 0x9c;
+    flac[19] = 0xe8;
+    flac[20] = flac[20] & 0x0f;
+    const dir = await mkdtemp(join(tmpdir(), 'beamline-rate-'));
+    await writeFile(join(dir, 'fast.flac'), flac);
+    await expect(decode(join(dir, 'fast.flac'))).rejects.toMatchObject({
+      code: 'AUDIO_BAD_SAMPLE_RATE',
+      message: `${join(dir, 'fast.flac')}: sample rate 642688 Hz is outside [2000, 384000], the rates compressed audio is decoded at`,
+    });
+  });
+
   it('reports every compressed file cut short as AUDIO_TRUNCATED, never as fewer samples', async () => {
     // 66 of 230 such files decoded silently short before (a FLAC cut to 43% gave 2 of 7 words).
     const dir = await mkdtemp(join(tmpdir(), 'beamline-cut-'));
