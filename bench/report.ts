@@ -36,6 +36,9 @@ export const BENCHES: readonly Bench[] = [
   { id: 'pocketsphinx', args: ['bench/pocketsphinx.ts'], pinned: true },
   { id: 'latency', args: ['bench/latency.ts'], pinned: true },
   { id: 'server', args: ['bench/server.ts', '--streams', '50,100,200,400', '--seconds', '20'], pinned: false },
+  { id: 'file-fuzzer', args: ['bench/file-fuzzer.ts', '--files', '2400', '--processes', '4'], pinned: false },
+  { id: 'socket-fuzzer', args: ['bench/socket-fuzzer.ts', '--messages', '3000', '--good', '30'], pinned: false },
+  { id: 'grammar-size', args: ['bench/grammar-size.ts'], pinned: true },
   { id: 'server-adapted', args: ['bench/server.ts', '--streams', '200', '--seconds', '20', '--adaptation', 'speaker'], pinned: false },
 ];
 

@@ -77,6 +77,8 @@ export function serveCommand(): Command {
     )
     .option('--max-talkers <n>', 'with --adaptation speaker: named talkers kept per decoding thread (about 0.5 MB each); the one unused longest is forgotten', positiveInteger('--max-talkers'), 100)
     .action(async (options: ServeOptions) => {
+      // Who started us, read before anything else: it may be gone by the time we listen.
+      const parent = process.ppid;
       const logger = pino({ base: undefined }, pino.destination(2));
       const models = options.model.length > 0 ? await Promise.all(options.model.map((file) => loadModel(file))) : [await loadModel()];
       const server = new AsrServer({
@@ -126,7 +128,6 @@ export function serveCommand(): Command {
         process.on('SIGTERM', stop);
         // npx runs us under a shell and passes no signal on: when whoever started us is gone
         // (we are handed to another parent), close as on SIGTERM rather than run on unseen.
-        const parent = process.ppid;
         const orphaned = setInterval(() => {
           if (process.ppid !== parent) {
             clearInterval(orphaned);

@@ -25,7 +25,8 @@ import { wordLoopGrammar, type WordGrammar } from '../graph/word-grammar.ts';
 import type { SpeechModel } from '../io/speech-model.ts';
 import { biasOffset, estimateCepstralBias, subtractBias } from './cepstral-bias.ts';
 import { SpeakerAdaptation, type SpeakerAdaptationOptions, validateSpeakerAdaptation } from './speaker-adaptation.ts';
-import { type DecoderEvent, type DecoderOverrides, type FinalHypothesis, type HypothesisWord, OnlineDecoder } from './online-decoder.ts';
+import { type DecoderEvent, type DecoderOverrides, type FinalHypothesis, type HypothesisWord, OnlineDecoder, decoderConfig } from './online-decoder.ts';
+import { LOG_ZERO } from '../math/log-space.ts';
 
 export interface RecognizerOptions {
   /** What may be said; default any sequence of the model's words. */
@@ -54,6 +55,9 @@ export interface RecognizerOptions {
   readonly speakerAdaptation?: SpeakerAdaptationOptions;
 }
 
+/** How many times the default beam the search an incomplete utterance is decoded again with takes. */
+const WIDE_SEARCH = 4;
+
 export const RECOGNIZER_ADAPTATIONS = ['none', 'bias', 'speaker'] as const;
 export type RecognizerAdaptation = (typeof RECOGNIZER_ADAPTATIONS)[number];
 
@@ -72,6 +76,8 @@ export class Recognizer {
   readonly decoderOverrides: DecoderOverrides;
   readonly adaptation: RecognizerAdaptation;
   readonly speakerAdaptation: SpeakerAdaptationOptions;
+  /** Whether a search can end with no path to the grammar's end (some grammar state is not final; never for a word loop). */
+  readonly canEndIncomplete: boolean;
 
   private readonly options: RecognizerOptions;
 
@@ -79,6 +85,7 @@ export class Recognizer {
     this.model = model;
     this.options = options;
     this.graph = options.compiledGraph ?? compileDecodingGraph(model, options.grammar ?? wordLoopGrammar([...model.lexicon.keys()]), options.graph);
+    this.canEndIncomplete = this.graph.emission.some((emission, node) => emission < 0 && this.graph.finalLogProb[node] === LOG_ZERO);
     this.streaming = options.streaming ?? false;
     this.frontEnd = this.streaming ? { ...model.frontEnd, cmn: { ...model.frontEnd.cmn, mode: 'live' } } : model.frontEnd;
     this.decoderOverrides = options.decoder ?? {};
@@ -157,8 +164,24 @@ export class Recognizer {
 
   /** One utterance's features (frames from 0) decoded whole, endpoints off: its final, if any. */
   decodeUtterance(features: FrameBlock): FinalHypothesis | undefined {
+    const final = this.decodeWith(features, {});
+    return final !== undefined && !final.complete ? this.decodeWide(features) ?? final : final;
+  }
+
+  /**
+   * An utterance whose search lost every path to the grammar's end (pruned away where the voice
+   * fits the model badly) decoded once more with a beam four times as wide and ten times the
+   * tokens: its best sentence, if even that finds one. Only such utterances pay for it.
+   */
+  decodeWide(features: FrameBlock): FinalHypothesis | undefined {
+    const config = decoderConfig(this.decoderOverrides);
+    return this.decodeWith(features, { beam: WIDE_SEARCH * config.beam, maxActive: 10 * config.maxActive });
+  }
+
+  private decodeWith(features: FrameBlock, pruning: Pick<DecoderOverrides, 'beam' | 'maxActive'>): FinalHypothesis | undefined {
     const decoder = new OnlineDecoder(this.graph, this.model.gmms, { frameShiftSec: this.frameShiftSec }, {
       ...this.decoderOverrides,
+      ...pruning,
       partials: false,
       endpoint: { enabled: false },
     });
@@ -274,9 +297,12 @@ export class RecognitionSession {
     return this.secondPass([...this.decoder.push(this.transformed(held)), ...this.decoder.finalize()]);
   }
 
-  /** Batch: decodes features; with adaptation on, keeps them until their utterance's final. */
+  /**
+   * Batch: decodes features; with adaptation on, or a grammar that not every path completes,
+   * keeps them until their utterance's final (to decode it again).
+   */
   private batchDecode(features: FrameBlock): DecoderEvent[] {
-    if (this.recognizer.adaptation !== 'none') this.keep(features);
+    if (this.recognizer.adaptation !== 'none' || this.recognizer.canEndIncomplete) this.keep(features);
     this.pushedWith = this.speaker?.transform;
     return this.adaptBatch(this.decoder.push(this.forSpeaker(features)));
   }
@@ -286,11 +312,17 @@ export class RecognitionSession {
    * removed ('bias') or added to the talker's statistics ('speaker').
    */
   private adaptBatch(events: DecoderEvent[]): DecoderEvent[] {
-    if (this.recognizer.adaptation === 'none') return events;
+    if (this.recognizer.adaptation === 'none' && !this.recognizer.canEndIncomplete) return events;
     return events.map((event) => {
       if (event.type !== 'final') return event;
       const features = this.takeUtterance(event);
       if (features === undefined) return event;
+      if (this.recognizer.adaptation === 'none') {
+        // Only for an utterance that lost its way to the grammar's end: the wider search.
+        if (event.complete) return event;
+        const wide = this.recognizer.decodeWide(features);
+        return wide === undefined ? event : this.withSecondPass(event, wide);
+      }
       const relative = this.relative(event);
       if (this.speaker) {
         // Decoded with an older transform (the talker learnt from an earlier utterance of the same push): again with the current one.

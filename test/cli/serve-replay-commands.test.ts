@@ -138,7 +138,8 @@ describe('beamline serve as a process', () => {
     // As under npx: a shell between the caller and the server; the shell is killed, the server is orphaned.
     const bin = fileURLToPath(new URL('../../bin/beamline.js', import.meta.url));
     const shell = spawn('sh', ['-c', `"${process.execPath}" "${bin}" serve --port 0 --no-demo --shutdown-grace 100 & wait`], { stdio: ['ignore', 'pipe', 'ignore'] });
-    await new Promise<void>((resolve) => shell.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve()));
+    let printed = '';
+    await new Promise<void>((resolve) => shell.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()).includes('listening') && resolve()));
     // The server shares the shell's stdout: the pipe closes when the server has exited.
     const serverGone = new Promise<void>((resolve) => shell.stdout.once('close', () => resolve()));
     shell.kill('SIGKILL');
