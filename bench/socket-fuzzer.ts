@@ -15,21 +15,16 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { ERROR_CODES, readWavHeader } from '../src/index.ts';
+import { ERROR_CODES, SeededRandom, readWavHeader } from '../src/index.ts';
 import { AsrServer } from '../streams/asr-server.ts';
 import { loadModel } from '../streams/model-file.ts';
 
 const SAMPLES = fileURLToPath(new URL('../demo/samples/', import.meta.url));
 
+/** The same traffic for the same seed. */
 function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = new SeededRandom(seed);
+  return () => generator.next();
 }
 
 const CONFIG_VALUES: unknown[] = [null, true, false, 0, 1, -1, 3.5, Number.MAX_VALUE, 'x', '', [], [1], {}, { a: 1 }, 8000, 16000, 192001, 'one two', ['one', 'eleven'], ['[unk]'], 's16le', 'mp3'];
