@@ -169,3 +169,34 @@ export function compileDecodingGraph(
     finalLogProb,
   };
 }
+
+const endsInFinal = new WeakMap<DecodingGraph, Uint8Array>();
+
+/**
+ * For each emitting node, 1 when finishing the word (or silence) it is inside leads straight to
+ * a final grammar node: a search cut off there (the longest-utterance endpoint, end of input) has
+ * a complete sentence once that word is counted. Computed once per graph.
+ */
+export function wordEndsInFinal(graph: DecodingGraph): Uint8Array {
+  let ends = endsInFinal.get(graph);
+  if (ends !== undefined) return ends;
+  ends = new Uint8Array(graph.nodeCount);
+  // Relaxed until nothing changes: each pass carries "reaches a final node" one state further
+  // back along the chains (a word's chain is as long as its states).
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let node = 0; node < graph.nodeCount; node++) {
+      if (graph.emission[node] < 0 || ends[node] === 1) continue;
+      for (let a = graph.arcStart[node]; a < graph.arcStart[node + 1]; a++) {
+        const to = graph.arcTo[a];
+        if (graph.emission[to] < 0 ? graph.finalLogProb[to] > LOG_ZERO : to !== node && ends[to] === 1) {
+          ends[node] = 1;
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+  endsInFinal.set(graph, ends);
+  return ends;
+}

@@ -7,7 +7,8 @@
  *   non-emitting node r after frame t: max over emitting states s at t (score + arc log prob)
  *
  * The result at the end is the best path into a final node (plus its final weight): a sentence
- * of the grammar. If no path reaches one, there is no result (no words, score −∞).
+ * of the grammar; failing that, the best path inside a word whose end is a final node (cut off
+ * in its last word), that word counted. If neither exists, there is no result (no words, −∞).
  */
 import { type DecodingGraph, NO_WORD, SILENCE_WORD } from '../graph/decoding-graph.ts';
 import { LOG_ZERO } from '../math/log-space.ts';
@@ -21,6 +22,8 @@ export interface ReferenceWord {
 export interface ReferenceResult {
   readonly words: ReferenceWord[];
   readonly score: number;
+  /** The result was cut off inside its last word: no path ended a word at the last frame into a final node. */
+  readonly endedInsideWord: boolean;
   /** Words of the best path ending at frame t in an emitting state, the word it is inside included. */
   partialAt(frame: number): string[];
 }
@@ -126,14 +129,32 @@ export function exhaustiveViterbi(
     return { node, score };
   };
 
+  /** Whether leaving emitting node `node` through its word's states reaches a final node (plain depth-first search). */
+  const endsInFinal = (node: number, seen = new Set<number>()): boolean => {
+    seen.add(node);
+    for (let a = graph.arcStart[node]; a < graph.arcStart[node + 1]; a++) {
+      const to = graph.arcTo[a];
+      if (graph.emission[to] < 0) {
+        if (graph.finalLogProb[to] > LOG_ZERO) return true;
+      } else if (!seen.has(to) && endsInFinal(to, seen)) return true;
+    }
+    return false;
+  };
+
   let words: ReferenceWord[] = [];
   let score = LOG_ZERO;
+  let endedInsideWord = false;
   if (frameCount > 0) {
     const last = frameCount - 1;
-    const end = best(nonEmitting[last], (node) => graph.finalLogProb[node]);
-    const isEmitting = false;
+    let end = best(nonEmitting[last], (node) => graph.finalLogProb[node]);
+    let isEmitting = false;
+    if (end.node < 0) {
+      end = best(emitting[last], (node) => (endsInFinal(node) ? 0 : LOG_ZERO));
+      isEmitting = true;
+    }
     if (end.node >= 0) {
       score = end.score;
+      endedInsideWord = isEmitting;
       const labels = traceback(last, end.node, isEmitting);
       words = labels
         .map((label, i) => ({ label: label.label, startFrame: i === 0 ? 0 : labels[i - 1].endFrame + 1, endFrame: label.endFrame }))
@@ -148,6 +169,7 @@ export function exhaustiveViterbi(
   return {
     words,
     score,
+    endedInsideWord,
     partialAt(frame: number): string[] {
       const { node } = best(emitting[frame], () => 0);
       if (node < 0) return [];

@@ -28,7 +28,7 @@ import type { DiagonalGmm } from '../acoustic/diagonal-gmm.ts';
 import { checkChoice, checkInteger, checkKnownFields, checkLimit, checkNumber, checkObject } from '../config.ts';
 import { BeamlineError, ERROR_CODES } from '../errors.ts';
 import type { FrameBlock } from '../frames/frame-block.ts';
-import { type DecodingGraph, NO_WORD, SILENCE_WORD } from '../graph/decoding-graph.ts';
+import { type DecodingGraph, NO_WORD, SILENCE_WORD, wordEndsInFinal } from '../graph/decoding-graph.ts';
 import { LOG_ZERO, logAdd } from '../math/log-space.ts';
 import { FrameScorer } from '../scoring/frame-scorer.ts';
 import { GMM_SCORING_KINDS, type GmmScoringKind } from '../scoring/gmm-scorer.ts';
@@ -140,6 +140,8 @@ export interface FinalHypothesis {
   readonly score: number;
   /** False when no path reached the end of the grammar: then there are no words (none of a sentence survived). */
   readonly complete: boolean;
+  /** Present when the utterance was cut off inside its last word (or silence), which is counted. */
+  readonly endedInsideWord?: true;
   readonly reason: FinalReason;
   /** Index of the endpoint rule that fired, when reason is 'endpoint'. */
   readonly endpointRule?: number;
@@ -587,7 +589,22 @@ export class OnlineDecoder {
         endNode = node;
       }
     }
-    const complete = endNode >= 0 || this.frame === 0;
+    // Cut off inside a word (the longest-utterance endpoint, or the input's end): complete if
+    // finishing that word reaches the grammar's end; the word in progress is counted.
+    // Only when no path ended its word there: a path inside a word has not yet paid for leaving it.
+    let cutState = -1;
+    if (endNode < 0) {
+      const ends = wordEndsInFinal(graph);
+      const scores = this.tokenScore[this.current];
+      for (let i = 0; i < this.tokenCount[this.current]; i++) {
+        const state = this.tokenList[this.current][i];
+        if (ends[state] === 1 && scores[state] > score) {
+          score = scores[state];
+          cutState = state;
+        }
+      }
+    }
+    const complete = endNode >= 0 || cutState >= 0 || this.frame === 0;
     const offset = this.utteranceStart;
     const shift = this.frameShiftSec;
     const toWord = (r: number, startFrame = records.startFrame(r)): HypothesisWord => ({
@@ -598,7 +615,17 @@ export class OnlineDecoder {
       startFrame: offset + startFrame,
       endFrame: offset + records.endFrame[r],
     });
-    const words: HypothesisWord[] = endNode >= 0 ? this.wordsOf(this.nodeRecord[endNode]).map((r) => toWord(r)) : [];
+    let words: HypothesisWord[] = [];
+    if (endNode >= 0) words = this.wordsOf(this.nodeRecord[endNode]).map((r) => toWord(r));
+    else if (cutState >= 0) {
+      const record = this.tokenRecord[this.current][cutState];
+      words = this.wordsOf(record).map((r) => toWord(r));
+      const current = graph.wordOfNode[cutState];
+      if (current >= 0) {
+        const startFrame = record >= 0 ? records.endFrame[record] + 1 : 0;
+        words.push({ word: graph.words[current], start: (offset + startFrame) * shift, end: (offset + this.frame) * shift, confidence: 0, startFrame: offset + startFrame, endFrame: offset + this.frame - 1 });
+      }
+    }
     const final: FinalHypothesis = {
       type: 'final',
       utterance: this.utterance,
@@ -606,6 +633,7 @@ export class OnlineDecoder {
       text: words.map((w) => w.word).join(' '),
       score,
       complete,
+      ...(cutState >= 0 ? { endedInsideWord: true as const } : {}),
       reason,
       ...(rule !== undefined ? { endpointRule: rule } : {}),
       start: offset * shift,

@@ -153,6 +153,27 @@ describe('beamline decode with the shipped model and the digit loop', () => {
     expect(lines(stdout)).toMatchObject([{ file: join(dir, 'short.wav'), text: '' }, { text: 'two' }]);
   });
 
+  it('cut by the longest-utterance rule inside a word, a digit loop\'s utterance is still complete, that word counted', async () => {
+    // 45 s of "two" every 2 s in faint noise: the 20 s rule cuts mid-word. Such cuts were
+    // reported as no sentence once finals had to reach the grammar's end.
+    const { samples: speech } = await wavSamples(`${samples}two-en-gb-8k.wav`);
+    const audio = new Int16Array(8000 * 45);
+    for (let i = 0; i < audio.length; i++) audio[i] = i % 16000 < speech.length ? speech[i % 16000] : ((i * 7919) % 41) - 20;
+    const wav = new wavefile.WaveFile();
+    wav.fromScratch(1, 8000, '16', audio);
+    const dir = await mkdtemp(join(tmpdir(), 'beamline-long-'));
+    await writeFile(join(dir, 'long.wav'), wav.toBuffer());
+    const { code, stdout, stderr } = await beamline('decode', '--format', 'jsonl', join(dir, 'long.wav'));
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    const results = lines(stdout) as (DecodeLine & { complete?: boolean })[];
+    expect(results.length).toBeGreaterThanOrEqual(3);
+    for (const result of results) {
+      expect(result.complete).toBeUndefined();
+      expect(result.text).toMatch(/^(two ?)+$/);
+    }
+  }, 60_000);
+
   it('decodes every rate the readers accept, up to 768 kHz, and the files after them', async () => {
     // The resampler's library refuses rates above 192 kHz; these crashed the command before.
     const dir = await mkdtemp(join(tmpdir(), 'beamline-rates-'));
