@@ -165,7 +165,19 @@ export class Recognizer {
   /** One utterance's features (frames from 0) decoded whole, endpoints off: its final, if any. */
   decodeUtterance(features: FrameBlock): FinalHypothesis | undefined {
     const final = this.decodeWith(features, {});
-    return final !== undefined && !final.complete ? this.decodeWide(features) ?? final : final;
+    return final === undefined ? final : this.widenIfLost(features, final);
+  }
+
+  /**
+   * Under a grammar a search can lose every path to the grammar's end, or keep only one cut off
+   * inside its last word (a guess, where the audio has a pause after it): then the wider search,
+   * whose result is taken when it is a sentence that ended its last word.
+   */
+  widenIfLost(features: FrameBlock, final: FinalHypothesis): FinalHypothesis {
+    if (!this.canEndIncomplete || (final.complete && final.endedInsideWord !== true)) return final;
+    const wide = this.decodeWide(features);
+    if (wide === undefined || !wide.complete) return final;
+    return wide.endedInsideWord === true && final.complete ? final : wide;
   }
 
   /**
@@ -319,9 +331,9 @@ export class RecognitionSession {
       if (features === undefined) return event;
       if (this.recognizer.adaptation === 'none') {
         // Only for an utterance that lost its way to the grammar's end: the wider search.
-        if (event.complete) return event;
-        const wide = this.recognizer.decodeWide(features);
-        return wide === undefined ? event : this.withSecondPass(event, wide);
+        const relative = this.relative(event);
+        const widened = this.recognizer.widenIfLost(features, relative);
+        return widened === relative ? event : this.withSecondPass(event, widened);
       }
       const relative = this.relative(event);
       if (this.speaker) {
