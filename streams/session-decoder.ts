@@ -46,7 +46,8 @@ const SEARCH_BYTES_PER_NODE = 84;
 
 /** The typed arrays' buffers of a decoding graph: what moves between threads, and what it weighs. */
 export function graphBuffers(graph: DecodingGraph): ArrayBuffer[] {
-  return [graph.emission, graph.wordOfNode, graph.arcStart, graph.arcTo, graph.arcLogProb, graph.arcWord, graph.finalLogProb].map((array) => array.buffer as ArrayBuffer);
+  // Each buffer once: a transfer list naming one twice is refused.
+  return [...new Set([graph.emission, graph.wordOfNode, graph.arcStart, graph.arcTo, graph.arcLogProb, graph.arcWord, graph.finalLogProb].map((array) => array.buffer as ArrayBuffer))];
 }
 
 /**
